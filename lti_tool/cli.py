@@ -1,0 +1,197 @@
+"""Operator commands: ``flask --app wsgi lti ...``. Every command has help text (tested)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .config import settings_markdown
+from .extensions import db
+
+lti_cli = AppGroup("lti", help="LTI registration, keys and grade delivery.")
+keys_cli = AppGroup("keys", help="The tool's signing keys.")
+platform_cli = AppGroup("platform", help="Platforms (Moodle sites, Canvas developer keys) allowed to launch the tool.")
+lti_cli.add_command(keys_cli)
+lti_cli.add_command(platform_cli)
+
+
+def _ext() -> dict:
+    return current_app.extensions["r2com"]
+
+
+def _invalidate() -> None:
+    _ext()["platforms"].invalidate()
+
+
+# -- keys ----------------------------------------------------------------------------------------
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List the published keys and show which one signs."""
+    ring = _ext()["keyring"]
+    ring.load()
+    for key in ring.keys():
+        mark = "signing" if key.kid == ring.signing_kid else "published"
+        click.echo(f"{key.kid}  {mark}")
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Create a new signing key; the old one stays published until you retire it."""
+    ring = _ext()["keyring"]
+    key = ring.create_key()
+    click.echo(f"New signing key: {key.kid}")
+    click.echo("Keep the old key published for at least a day so platforms can refresh their key cache, "
+               "then run `flask --app wsgi lti keys retire OLD_KID`.")
+
+
+@keys_cli.command("retire")
+@click.argument("kid")
+def keys_retire(kid: str) -> None:
+    """Stop publishing key KID and delete its private key file."""
+    from .lti.keys import KeyError_
+
+    try:
+        _ext()["keyring"].retire(kid)
+    except KeyError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Retired {kid}.")
+
+
+# -- platforms -----------------------------------------------------------------------------------
+@platform_cli.command("add")
+@click.option("--name", required=True, help="A name for admins, e.g. 'NGO Moodle'.")
+@click.option("--issuer", required=True, help="The platform issuer (Moodle: the site URL; Canvas: https://canvas.instructure.com).")
+@click.option("--client-id", required=True, help="The client ID the platform gave the tool.")
+@click.option("--deployment-id", "deployment_ids", multiple=True, required=True, help="Deployment ID (repeatable).")
+@click.option("--auth-login-url", required=True, help="Platform OIDC authentication URL.")
+@click.option("--auth-token-url", required=True, help="Platform OAuth2 access token URL.")
+@click.option("--key-set-url", required=True, help="Platform public keyset (JWKS) URL.")
+@click.option("--auth-audience", default=None, help="Token audience, only if the platform asks for one.")
+@click.option("--product", default="other", type=click.Choice(["moodle", "canvas", "other"]), help="Platform kind.")
+def platform_add(name: str, issuer: str, client_id: str, deployment_ids: tuple[str, ...], auth_login_url: str,
+                 auth_token_url: str, key_set_url: str, auth_audience: str | None, product: str) -> None:
+    """Register a platform by hand (or add deployments to one already registered)."""
+    from .lti.registration import add_platform
+
+    platform = add_platform(name=name, issuer=issuer, client_id=client_id, auth_login_url=auth_login_url,
+                            auth_token_url=auth_token_url, key_set_url=key_set_url,
+                            deployment_ids=list(deployment_ids), auth_audience=auth_audience, product=product)
+    db.session.commit()
+    _invalidate()
+    click.echo(f"Platform {platform.id} registered: {platform.name}")
+
+
+@platform_cli.command("list")
+def platform_list() -> None:
+    """List registered platforms with their deployments."""
+    from .lti.models import Platform
+
+    for p in db.session.execute(select(Platform).order_by(Platform.id)).scalars():
+        deps = ", ".join(f"{d.deployment_id}{'' if d.active else ' (off)'}" for d in p.deployments) or "-"
+        state = "active" if p.active else "disabled"
+        click.echo(f"{p.id}  {p.name}  [{state}]  iss={p.issuer}  client_id={p.client_id}  deployments: {deps}")
+
+
+def _get_platform(platform_id: int):
+    from .lti.models import Platform
+
+    platform = db.session.get(Platform, platform_id)
+    if platform is None:
+        raise click.ClickException(f"No platform with id {platform_id}. `flask --app wsgi lti platform list` shows them.")
+    return platform
+
+
+@platform_cli.command("show")
+@click.argument("platform_id", type=int)
+def platform_show(platform_id: int) -> None:
+    """Show every stored field of one platform."""
+    p = _get_platform(platform_id)
+    data = {k: getattr(p, k) for k in ("id", "name", "issuer", "client_id", "auth_login_url", "auth_token_url",
+                                       "auth_audience", "key_set_url", "product", "active", "source")}
+    data["deployments"] = [{"deployment_id": d.deployment_id, "active": d.active} for d in p.deployments]
+    click.echo(json.dumps(data, indent=2))
+
+
+@platform_cli.command("disable")
+@click.argument("platform_id", type=int)
+@click.option("--deployment-id", default=None, help="Disable only this deployment.")
+def platform_disable(platform_id: int, deployment_id: str | None) -> None:
+    """Stop launches from a platform (or one deployment); its data stays."""
+    _set_active(platform_id, deployment_id, False)
+
+
+@platform_cli.command("enable")
+@click.argument("platform_id", type=int)
+@click.option("--deployment-id", default=None, help="Enable only this deployment.")
+def platform_enable(platform_id: int, deployment_id: str | None) -> None:
+    """Allow launches again from a disabled platform (or deployment)."""
+    _set_active(platform_id, deployment_id, True)
+
+
+def _set_active(platform_id: int, deployment_id: str | None, active: bool) -> None:
+    p = _get_platform(platform_id)
+    if deployment_id:
+        matches = [d for d in p.deployments if d.deployment_id == deployment_id]
+        if not matches:
+            raise click.ClickException(f"Platform {platform_id} has no deployment {deployment_id!r}.")
+        matches[0].active = active
+    else:
+        p.active = active
+    db.session.commit()
+    _invalidate()
+    click.echo(f"Platform {platform_id}{' deployment ' + deployment_id if deployment_id else ''} "
+               f"{'enabled' if active else 'disabled'}.")
+
+
+@platform_cli.command("remove")
+@click.argument("platform_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def platform_remove(platform_id: int, yes: bool) -> None:
+    """Delete a platform and everything recorded from its launches."""
+    p = _get_platform(platform_id)
+    if not yes:
+        click.confirm(f"Delete platform {p.id} ({p.name}) and all users, courses and progress from it?", abort=True)
+    db.session.delete(p)
+    db.session.commit()
+    _invalidate()
+    click.echo(f"Platform {platform_id} removed.")
+
+
+@platform_cli.command("invite")
+@click.option("--note", default=None, help="Who the invite is for, e.g. 'Moodle of NGO X'.")
+@click.option("--hours", default=72, show_default=True, help="How long the link stays valid.")
+def platform_invite(note: str | None, hours: int) -> None:
+    """Print a one-time dynamic registration URL to paste into Moodle or Canvas."""
+    from .lti.registration import create_invite
+
+    token = create_invite(note, hours)
+    db.session.commit()
+    base = current_app.config["R2COM"]["BASE_URL"]
+    click.echo(f"{base}/lti/register/{token}")
+    click.echo(f"Valid once, for {hours} hours. Moodle: Site administration > Plugins > External tool > Manage "
+               "tools > Tool URL. Canvas: Developer Keys > + LTI Registration.", err=True)
+
+
+# -- information ---------------------------------------------------------------------------------
+@lti_cli.command("urls")
+def lti_urls() -> None:
+    """Print the URLs to give a platform for manual registration."""
+    from .lti.views import tool_urls
+
+    for name, url in tool_urls(current_app.config["R2COM"]["BASE_URL"]).items():
+        click.echo(f"{name:24} {url}")
+
+
+@lti_cli.command("settings")
+def lti_settings() -> None:
+    """Print the table of every LTI_TOOL_* setting (as in the README)."""
+    click.echo(settings_markdown())
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(lti_cli)

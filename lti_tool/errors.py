@@ -1,0 +1,93 @@
+"""Named application errors and the one place that turns them into responses.
+
+Each feature raises a subclass of :class:`AppError` with a stable ``code``. The handlers here render
+an HTML page that reads well inside an LMS iframe, or JSON for API callers, and never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """Base for errors that have a specific, explainable HTTP answer."""
+
+    status = 400
+    code = "bad_request"
+    title = _l("Something was not right with this request")
+    hint = _l("Go back to your course and try again. If it keeps happening, tell your course administrator.")
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, status: int | None = None):
+        super().__init__(detail or str(self.title))
+        self.detail = detail or ""
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+    title = _l("We could not find that page")
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+    title = _l("You do not have access to this")
+    hint = _l("Open the tool again from your course. If you think you should have access, ask your "
+              "course administrator.")
+
+
+def wants_json() -> bool:
+    """Tell whether the caller asked for JSON rather than a page."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, code: str, title: str, detail: str = "", hint: str = "") -> Response:
+    """Render an error as JSON or as a page."""
+    if wants_json():
+        resp = jsonify({"error": code, "title": str(title), "detail": detail})
+    else:
+        resp = Response(render_template("error.html", status=status, code=code, title=title,
+                                        detail=detail, hint=hint), mimetype="text/html")
+    resp.status_code = status
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers for our errors, HTTP errors and anything unexpected."""
+
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError) -> Response:
+        log.info("request refused: %s %s -> %s %s", request.method, request.path, exc.status, exc.code)
+        return error_response(exc.status, exc.code, str(exc.title), exc.detail, str(exc.hint))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        titles = {
+            404: _l("We could not find that page"),
+            405: _l("This address does not accept that kind of request"),
+            413: _l("The request was too large"),
+            400: _l("Something was not right with this request"),
+        }
+        title = titles.get(status, exc.name)
+        return error_response(status, exc.name.lower().replace(" ", "_"), str(title), exc.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", str(_l("Something went wrong on our side")),
+                              "", str(_l("Please try again in a minute. The error has been logged.")))

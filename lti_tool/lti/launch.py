@@ -1,0 +1,345 @@
+"""Strict LTI 1.3 launch validation on top of pylti1p3, and the typed launch wrapper.
+
+pylti1p3 2.0.0 accepts replayed launches, launches without ``exp``/``iat``, ignores ``azp`` and turns
+an unknown issuer into a 500. :class:`StrictMessageLaunch` keeps pylti1p3's launch object, its
+registration and deployment lookups and its message validators, and replaces the parts that are too
+weak: JWT header and claim checks, signature by ``kid`` with cached keys, and a server-side state that
+binds the nonce to the browser and is consumed exactly once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import jwt
+from pylti1p3.exception import LtiException
+from pylti1p3.message_launch import MessageLaunch
+
+from . import constants as c
+from .errors import InvalidToken, MissingClaim, StaleLaunch, StateMismatch, UnknownDeployment, UnknownPlatform
+from .platform_keys import KeySetError, PlatformKeyCache
+from .state import StateRecord, StateStore
+from .tool_config import DatabaseToolConf, PlatformDirectory, PlatformInfo
+
+MAX_ID_TOKEN_BYTES = 64 * 1024
+SUPPORTED_MESSAGES = {c.MessageType.RESOURCE_LINK, c.MessageType.DEEP_LINKING}
+
+
+class _Unused:
+    """Stand-in for pylti1p3's session and cookie services, which this launch never calls."""
+
+    def __getattr__(self, name: str) -> Any:  # pragma: no cover - a call here is a programming error
+        raise AttributeError(f"pylti1p3 {name} is not used: state and nonce are kept server-side")
+
+
+_UNUSED = _Unused()
+
+
+@dataclass(frozen=True)
+class LaunchPolicy:
+    """Time limits and the tool's own URL, from settings."""
+
+    base_url: str
+    max_age: int
+    clock_skew: int
+
+
+def _b64json(segment: str) -> Any:
+    padded = segment + "=" * (-len(segment) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+
+
+class StrictMessageLaunch(MessageLaunch):
+    """One launch request: validate with :meth:`validate`, then read the claims with ``claims``."""
+
+    def __init__(self, params: Mapping[str, str], binding_proof: str | None, *, tool_conf: DatabaseToolConf,
+                 directory: PlatformDirectory, keys: PlatformKeyCache, states: StateStore, policy: LaunchPolicy):
+        super().__init__(None, tool_conf, session_service=_UNUSED, cookie_service=_UNUSED)
+        self._params = params
+        self._binding_proof = binding_proof
+        self._directory = directory
+        self._keys = keys
+        self._states = states
+        self._policy = policy
+        self.platform: PlatformInfo | None = None
+        self.state_record: StateRecord | None = None
+        self.client_id: str | None = None
+
+    def _get_request_param(self, key: str) -> str:
+        return self._params.get(key)  # type: ignore[return-value]
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        return self._jwt["body"]
+
+    # -- the pipeline ----------------------------------------------------------------------------
+    def validate(self) -> "StrictMessageLaunch":
+        """Run every check; raise a specific LaunchError on the first failure."""
+        self.validate_jwt_format()
+        self.validate_registration()
+        self.validate_jwt_signature()
+        self.validate_state()
+        self.validate_deployment()
+        self.validate_message()
+        self._validated = True
+        return self
+
+    def validate_jwt_format(self) -> "StrictMessageLaunch":
+        token = self._params.get("id_token")
+        if not token:
+            raise MissingClaim("The launch has no id_token.", code="missing_id_token")
+        if len(token) > MAX_ID_TOKEN_BYTES:
+            raise InvalidToken("The id_token is larger than any real launch.", code="token_too_large", status=413)
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise InvalidToken("The id_token is not a signed JWT (it must have three parts).", code="malformed_jwt")
+        try:
+            header, body = _b64json(parts[0]), _b64json(parts[1])
+        except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+            raise InvalidToken("The id_token cannot be decoded.", code="malformed_jwt") from exc
+        if not isinstance(header, dict) or not isinstance(body, dict):
+            raise InvalidToken("The id_token is not a JSON object.", code="malformed_jwt")
+        alg = header.get("alg")
+        if alg != "RS256":
+            raise InvalidToken(f"The id_token is signed with {alg!r}; only RS256 is accepted.", code="alg_not_allowed")
+        if not header.get("kid"):
+            raise InvalidToken("The id_token header names no key (kid).", code="missing_kid")
+        self._jwt = {"header": header, "body": body}
+        self._token = token
+        return self
+
+    def get_client_id(self) -> str:
+        """Resolve our client_id from ``aud`` and ``azp`` by the OIDC rules."""
+        body = self.claims
+        aud, azp = body.get("aud"), body.get("azp")
+        if isinstance(aud, str) and aud:
+            audiences = [aud]
+        elif isinstance(aud, list) and aud and all(isinstance(a, str) and a for a in aud):
+            audiences = aud
+        else:
+            raise MissingClaim("The id_token has no valid audience (aud).", code="missing_aud")
+        if len(audiences) > 1 and not azp:
+            raise InvalidToken("The id_token has several audiences but no authorised party (azp).", code="azp_required")
+        if azp is not None and azp not in audiences:
+            raise InvalidToken("The authorised party (azp) is not one of the audiences.", code="azp_mismatch")
+        return azp or audiences[0]
+
+    def validate_registration(self) -> "StrictMessageLaunch":
+        iss = self.claims.get("iss")
+        if not isinstance(iss, str) or not iss:
+            raise MissingClaim("The id_token has no issuer (iss).", code="missing_iss")
+        client_id = self.get_client_id()
+        info = self._directory.find(iss, client_id)
+        if info is None or not info.active:
+            raise UnknownPlatform("No active registration for this issuer and client id.",
+                                  code="unknown_platform" if info is None else "platform_disabled")
+        audiences = self.claims["aud"] if isinstance(self.claims["aud"], list) else [self.claims["aud"]]
+        ours = set(self._directory.clients_of(iss))
+        if any(a not in ours for a in audiences):
+            raise InvalidToken("The id_token is also addressed to audiences this tool does not trust.",
+                               code="untrusted_audience")
+        self.platform, self.client_id = info, client_id
+        # pylti1p3's registration object, used later for AGS/NRPS calls.
+        self._registration = self._tool_config.registration_for(info)
+        return self
+
+    def validate_jwt_signature(self) -> "StrictMessageLaunch":
+        assert self.platform is not None
+        kid = self._jwt["header"]["kid"]
+        try:
+            _, key = self._keys.get(self.platform.key_set_url, kid)
+        except KeyError as exc:
+            raise InvalidToken("The id_token is signed with a key the platform does not publish.",
+                               code="unknown_kid") from exc
+        except KeySetError as exc:
+            raise InvalidToken(f"The platform's public keys could not be read: {exc}.", code="platform_keys_unavailable",
+                               status=502) from exc
+        try:
+            jwt.decode(self._token, key, algorithms=["RS256"], audience=self.client_id, issuer=self.platform.issuer,
+                       leeway=self._policy.clock_skew,
+                       options={"require": ["exp", "iat", "iss", "aud"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise StaleLaunch("The id_token has expired.", code="expired") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise InvalidToken("The id_token is not valid yet (issued in the future).", code="not_yet_valid") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise MissingClaim(f"The id_token has no {exc.claim!r} claim.", code=f"missing_{exc.claim}") from exc
+        except jwt.InvalidSignatureError as exc:
+            raise InvalidToken("The id_token signature does not match the platform's key.", code="bad_signature") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise InvalidToken("The id_token is not addressed to this tool.", code="wrong_aud") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise InvalidToken("The id_token issuer does not match.", code="wrong_iss") from exc
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken("The id_token could not be verified.", code="invalid_jwt") from exc
+        iat = self.claims.get("iat")
+        if not isinstance(iat, (int, float)) or time.time() - iat > self._policy.max_age + self._policy.clock_skew:
+            raise StaleLaunch("The id_token was issued too long ago.", code="too_old")
+        return self
+
+    def validate_state(self) -> "StrictMessageLaunch":
+        state = self._params.get("state")
+        if not state:
+            raise StateMismatch("The launch has no state.", code="missing_state")
+        nonce = self.claims.get("nonce")
+        if not isinstance(nonce, str) or not nonce:
+            raise MissingClaim("The id_token has no nonce.", code="missing_nonce")
+        record = self._states.peek(state)
+        if record is None:
+            if self._states.was_used(state):
+                raise StaleLaunch("This launch was already used.", code="replayed")
+            raise StateMismatch("The launch state is unknown or expired.", code="unknown_state")
+        if not hmac.compare_digest(record.nonce, nonce):
+            raise InvalidToken("The id_token nonce does not belong to this login.", code="nonce_mismatch")
+        if self.platform is None or record.platform_id != self.platform.id:
+            raise StateMismatch("The launch comes from another platform than the login.", code="state_platform_mismatch")
+        if not self._binding_proof or not hmac.compare_digest(record.binding, self._binding_proof):
+            self.state_record = record
+            raise StateMismatch("This browser did not start the login.", code="state_not_bound")
+        taken = self._states.take(state)
+        if taken is None:
+            raise StaleLaunch("This launch was already used.", code="replayed")
+        self.state_record = taken
+        return self
+
+    def validate_deployment(self) -> "StrictMessageLaunch":
+        assert self.platform is not None
+        deployment_id = self.claims.get(c.CLAIM_DEPLOYMENT_ID)
+        if not isinstance(deployment_id, str) or not deployment_id:
+            raise MissingClaim("The id_token has no deployment_id.", code="missing_deployment_id")
+        found = self.platform.deployments.get(deployment_id)
+        if found is None:
+            raise UnknownDeployment("This deployment is not registered with the tool.", code="unknown_deployment")
+        if not found[1]:
+            raise UnknownDeployment("This deployment is switched off in the tool.", code="deployment_disabled")
+        return self
+
+    def validate_message(self) -> "StrictMessageLaunch":
+        body = self.claims
+        message_type = body.get(c.CLAIM_MESSAGE_TYPE)
+        if not message_type:
+            raise MissingClaim("The id_token has no message_type.", code="missing_message_type")
+        if message_type not in SUPPORTED_MESSAGES:
+            raise InvalidToken(f"This tool does not handle {message_type!r} messages.", code="unsupported_message_type",
+                               status=400)
+        version = body.get(c.CLAIM_VERSION)
+        if version is None:
+            raise MissingClaim("The id_token has no LTI version.", code="missing_version")
+        if version != c.LTI_VERSION:
+            raise InvalidToken(f"LTI version {version!r} is not 1.3.0.", code="wrong_version", status=400)
+        roles = body.get(c.CLAIM_ROLES)
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise MissingClaim("The id_token has no roles claim (an empty list is fine).", code="missing_roles")
+        sub = body.get("sub")
+        if not isinstance(sub, str) or not sub or len(sub) > 255:
+            raise MissingClaim("The id_token has no user (sub).", code="missing_sub")
+        target = body.get(c.CLAIM_TARGET_LINK_URI)
+        if not isinstance(target, str) or not target:
+            raise MissingClaim("The id_token has no target_link_uri.", code="missing_target_link_uri")
+        if not (target == self._policy.base_url or target.startswith(self._policy.base_url + "/")):
+            raise InvalidToken("The target_link_uri does not point at this tool.", code="foreign_target_link_uri")
+        if message_type == c.MessageType.RESOURCE_LINK:
+            link = body.get(c.CLAIM_RESOURCE_LINK)
+            if not isinstance(link, dict) or not link.get("id"):
+                raise MissingClaim("The id_token has no resource_link id.", code="missing_resource_link")
+        else:
+            settings = body.get(c.CLAIM_DL_SETTINGS)
+            if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
+                raise MissingClaim("The deep-linking request has no deep_link_return_url.",
+                                   code="missing_deep_link_return_url")
+            if not isinstance(settings.get("accept_types"), list):
+                raise MissingClaim("The deep-linking request has no accept_types.", code="missing_accept_types")
+            if not isinstance(settings.get("accept_presentation_document_targets"), list):
+                raise MissingClaim("The deep-linking request has no accept_presentation_document_targets.",
+                                   code="missing_document_targets")
+        try:  # pylti1p3's own message validators as a second line
+            super().validate_message()
+        except LtiException as exc:
+            raise MissingClaim(str(exc), code="invalid_message") from exc
+        return self
+
+
+@dataclass(frozen=True)
+class LtiLaunch:
+    """Typed, read-only view of a validated launch's claims."""
+
+    claims: dict[str, Any]
+    platform: PlatformInfo
+
+    @property
+    def message_type(self) -> str:
+        return self.claims[c.CLAIM_MESSAGE_TYPE]
+
+    @property
+    def is_deep_link(self) -> bool:
+        return self.message_type == c.MessageType.DEEP_LINKING
+
+    @property
+    def sub(self) -> str:
+        return self.claims["sub"]
+
+    @property
+    def deployment_id(self) -> str:
+        return self.claims[c.CLAIM_DEPLOYMENT_ID]
+
+    @property
+    def roles(self) -> list[str]:
+        return self.claims.get(c.CLAIM_ROLES, [])
+
+    @property
+    def role(self) -> c.Role:
+        return c.map_roles(self.roles)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        ctx = self.claims.get(c.CLAIM_CONTEXT)
+        return ctx if isinstance(ctx, dict) else {}
+
+    @property
+    def resource_link(self) -> dict[str, Any]:
+        link = self.claims.get(c.CLAIM_RESOURCE_LINK)
+        return link if isinstance(link, dict) else {}
+
+    @property
+    def custom(self) -> dict[str, Any]:
+        custom = self.claims.get(c.CLAIM_CUSTOM)
+        return {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
+
+    @property
+    def ags(self) -> dict[str, Any]:
+        ags = self.claims.get(c.CLAIM_AGS)
+        return ags if isinstance(ags, dict) else {}
+
+    @property
+    def nrps_url(self) -> str | None:
+        nrps = self.claims.get(c.CLAIM_NRPS)
+        return nrps.get("context_memberships_url") if isinstance(nrps, dict) else None
+
+    @property
+    def deep_linking_settings(self) -> dict[str, Any]:
+        settings = self.claims.get(c.CLAIM_DL_SETTINGS)
+        return settings if isinstance(settings, dict) else {}
+
+    @property
+    def return_url(self) -> str | None:
+        pres = self.claims.get(c.CLAIM_LAUNCH_PRESENTATION)
+        return pres.get("return_url") if isinstance(pres, dict) else None
+
+    @property
+    def display_name(self) -> str | None:
+        name = self.claims.get("name") or " ".join(
+            p for p in (self.claims.get("given_name"), self.claims.get("family_name")) if p)
+        return str(name)[:200] if name else None
+
+    @property
+    def locale(self) -> str | None:
+        pres = self.claims.get(c.CLAIM_LAUNCH_PRESENTATION)
+        loc = (pres or {}).get("locale") if isinstance(pres, dict) else None
+        loc = loc or self.claims.get("locale")
+        return str(loc)[:20] if loc else None

@@ -1,0 +1,96 @@
+"""OIDC third-party initiated login, on top of pylti1p3's OIDCLogin."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Mapping
+from urllib.parse import urlencode
+
+from pylti1p3.oidc_login import OIDCLogin
+
+from .errors import InvalidToken, MissingClaim, UnknownDeployment, UnknownPlatform
+from .state import StateRecord, StateStore
+from .tool_config import DatabaseToolConf, PlatformDirectory, PlatformInfo
+
+LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id",
+                "deployment_id", "canvas_region", "canvas_environment", "lti_storage_target")
+MAX_PARAM_LENGTH = 4096
+
+
+class _Unused:
+    def __getattr__(self, name: str) -> Any:  # pragma: no cover
+        raise AttributeError(name)
+
+
+class StrictOIDCLogin(OIDCLogin):
+    """Validate a login initiation and prepare the authorization redirect with server-side state."""
+
+    def __init__(self, params: Mapping[str, str], *, tool_conf: DatabaseToolConf, directory: PlatformDirectory,
+                 states: StateStore, base_url: str, state_ttl: int):
+        super().__init__(None, tool_conf, _Unused(), _Unused())
+        self._params = {k: v for k, v in params.items() if k in LOGIN_PARAMS and isinstance(v, str)}
+        self._directory = directory
+        self._states = states
+        self._base_url = base_url
+        self._state_ttl = state_ttl
+        self.platform: PlatformInfo | None = None
+        self.state = ""
+        self.binding = ""
+        self.auth_url = ""
+
+    def _get_request_param(self, key: str) -> str:
+        return self._params.get(key)  # type: ignore[return-value]
+
+    def get_redirect(self, url: str):  # pragma: no cover - the view builds the response itself
+        raise NotImplementedError
+
+    @property
+    def params(self) -> dict[str, str]:
+        return dict(self._params)
+
+    def prepare(self) -> "StrictOIDCLogin":
+        """Check the request, store the state and build the platform's authorization URL."""
+        for key, value in self._params.items():
+            if len(value) > MAX_PARAM_LENGTH:
+                raise InvalidToken(f"The login parameter {key} is too long.", code="param_too_long", status=413)
+        for key in ("iss", "login_hint", "target_link_uri"):
+            if not self._params.get(key):
+                raise MissingClaim(f"The login request has no {key}.", code=f"missing_{key}")
+        target = self._params["target_link_uri"]
+        if not (target == self._base_url or target.startswith(self._base_url + "/")):
+            raise InvalidToken("The target_link_uri does not point at this tool.", code="foreign_target_link_uri")
+        info = self._directory.find(self._params["iss"], self._params.get("client_id"))
+        if info is None or not info.active:
+            raise UnknownPlatform("No active registration for this issuer and client id.",
+                                  code="unknown_platform" if info is None else "platform_disabled")
+        # pylti1p3's own lookup must agree (it goes through the same database-backed tool config).
+        self._registration = self.validate_oidc_login()
+        deployment_id = self._params.get("lti_deployment_id") or self._params.get("deployment_id")
+        if deployment_id:
+            found = info.deployments.get(deployment_id)
+            if found is None or not found[1]:
+                raise UnknownDeployment("This deployment is not registered with the tool or is switched off.",
+                                        code="unknown_deployment" if found is None else "deployment_disabled")
+        self.platform = info
+        self.state = secrets.token_urlsafe(32)
+        self.binding = secrets.token_urlsafe(24)
+        nonce = secrets.token_urlsafe(32)
+        self._states.put(self.state, StateRecord(nonce=nonce, platform_id=info.id, binding=self.binding,
+                                                 params=self.params), self._state_ttl)
+        auth = {
+            "scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
+            "client_id": info.client_id, "redirect_uri": self._base_url + "/lti/launch", "state": self.state,
+            "nonce": nonce, "login_hint": self._params["login_hint"],
+        }
+        if self._params.get("lti_message_hint"):
+            auth["lti_message_hint"] = self._params["lti_message_hint"]
+        sep = "&" if "?" in info.auth_login_url else "?"
+        self.auth_url = info.auth_login_url + sep + urlencode(auth)
+        return self
+
+    def validate_oidc_login(self):
+        try:
+            registration = super().validate_oidc_login()
+        except Exception as exc:  # pylti1p3 raises OIDCException / bare Exception here
+            raise UnknownPlatform(str(exc), code="unknown_platform") from exc
+        return registration

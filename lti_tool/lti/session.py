@@ -1,0 +1,135 @@
+"""The tool session: a signed, expiring token that names one launch session row.
+
+LMS iframes often block third-party cookies, so the session travels with the page instead: as the
+``ltik`` query parameter on links, a hidden ``ltik`` form field, or an ``Authorization: Bearer`` header
+for JSON calls. Every later request is checked against the launch session it names, and that session
+is scoped to one user in one context of one platform.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from flask import current_app, g, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from ..db import utcnow
+from ..errors import Forbidden
+from ..extensions import db
+from .constants import Role
+from .errors import SessionError
+from .models import Context, LaunchSession, LtiUser, Platform
+
+F = TypeVar("F", bound=Callable[..., Any])
+SALT = "r2com-lti-session"
+
+
+@dataclass(frozen=True)
+class ToolSession:
+    """The verified caller of a request: who, in which context, with which role."""
+
+    token: str
+    id: str
+    user_id: int
+    context_id: int
+    platform_id: int
+    resource_link_id: int | None
+    role: str
+    message_type: str
+    data: dict[str, Any]
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role in (Role.INSTRUCTOR, Role.ADMINISTRATOR)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    ext = current_app.extensions["r2com"]
+    if "session_serializer" not in ext:
+        ext["session_serializer"] = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return ext["session_serializer"]
+
+
+def issue_token(session_id: str) -> str:
+    """Sign a token for a launch session."""
+    return _serializer().dumps(session_id)
+
+
+def _token_from_request() -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        return auth[7:].strip()
+    return request.args.get("ltik") or request.form.get("ltik")
+
+
+def load_session(token: str | None) -> ToolSession:
+    """Verify a token and load its launch session; raise SessionError otherwise."""
+    if not token:
+        raise SessionError("No tool session was sent with this request.", code="no_session")
+    max_age = current_app.config["R2COM"]["SESSION_HOURS"] * 3600
+    try:
+        session_id = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise SessionError("The tool session has expired.", code="session_expired") from exc
+    except BadSignature as exc:
+        raise SessionError("The tool session is not valid.", code="bad_session") from exc
+    row = db.session.execute(
+        select(LaunchSession.id, LaunchSession.user_id, LaunchSession.context_id, LaunchSession.resource_link_id,
+               LaunchSession.role, LaunchSession.message_type, LaunchSession.data, LaunchSession.expires_at,
+               LtiUser.platform_id, Platform.active)
+        .join(LtiUser, LtiUser.id == LaunchSession.user_id)
+        .join(Platform, Platform.id == LtiUser.platform_id)
+        .where(LaunchSession.id == session_id)).first()
+    if row is None or row.expires_at < utcnow():
+        raise SessionError("The tool session has ended.", code="session_expired")
+    if not row.active:
+        raise SessionError("The platform of this session has been disabled.", code="platform_disabled")
+    return ToolSession(token, row.id, row.user_id, row.context_id, row.platform_id, row.resource_link_id,
+                       row.role, row.message_type, row.data or {})
+
+
+def current_session() -> ToolSession:
+    """Return the request's tool session (loading it once per request)."""
+    if "tool_session" not in g:
+        g.tool_session = load_session(_token_from_request())
+    return g.tool_session
+
+
+def session_required(view: F) -> F:
+    """Require a valid tool session; the view reads it with ``current_session()``."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        current_session()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def instructor_required(view: F) -> F:
+    """Require a tool session of an instructor (incl. TA, content developer) or administrator."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_session().is_instructor:
+            raise Forbidden("This page is for trainers of the course.", code="instructor_only")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def session_expiry() -> dt.datetime:
+    return utcnow() + dt.timedelta(hours=current_app.config["R2COM"]["SESSION_HOURS"])
+
+
+def context_of(session: ToolSession) -> Context:
+    """Return the context row of a session."""
+    return db.session.get(Context, session.context_id)

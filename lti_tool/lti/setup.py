@@ -1,0 +1,88 @@
+"""Wire the LTI core into an app: keys, platform directory, state store, launch policy, blueprints."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, render_template, url_for
+
+from ..config import ConfigError
+from .keys import KeyRing
+from .launch import LaunchPolicy
+from .platform_keys import PlatformKeyCache
+from .session import ToolSession
+from .state import DatabaseStateStore, RedisStateStore
+from .sync import LaunchRecorder
+from .tool_config import DatabaseToolConf, PlatformDirectory
+
+log = logging.getLogger(__name__)
+
+
+class LaunchRouter:
+    """Chooses what a launch opens. Features register handlers; the first that answers wins."""
+
+    def __init__(self) -> None:
+        self._handlers: list[Any] = []
+        self._home_links: list[Any] = []
+
+    def add(self, handler: Any) -> None:
+        """Add ``handler(session) -> Response | None``."""
+        self._handlers.append(handler)
+
+    def add_home_link(self, provider: Any) -> None:
+        """Add ``provider(session) -> list[(label, href)]`` for the default landing page."""
+        self._home_links.append(provider)
+
+    def __call__(self, session: ToolSession) -> Response:
+        for handler in self._handlers:
+            resp = handler(session)
+            if resp is not None:
+                return resp
+        from ..extensions import db
+        from .models import Context
+
+        context = db.session.get(Context, session.context_id)
+        links = [link for provider in self._home_links for link in provider(session)]
+        from flask_babel import gettext as _
+
+        role_label = {"learner": _("learner"), "instructor": _("trainer"), "administrator": _("administrator")}
+        return Response(render_template("lti/home.html", course_title=(context.title or context.context_id or ""),
+                                        role_label=role_label.get(session.role, session.role), links=links))
+
+
+def init_app(app: Flask, settings: dict[str, Any]) -> None:
+    """Load the keys once per process and register the LTI blueprints."""
+    from .. import running_key_setup
+
+    keyring = KeyRing(settings["KEYS_DIR"]).load()
+    if keyring.empty:
+        if settings["ENV"] == "production" and not running_key_setup():
+            raise ConfigError(f"No tool key in {settings['KEYS_DIR']}. Create one with "
+                              "`flask --app wsgi lti keys rotate`, or set LTI_TOOL_KEYS_DIR to the folder that "
+                              "holds them.")
+        if settings["ENV"] != "production":
+            keyring.create_key()
+            log.info("created the first tool key in %s", settings["KEYS_DIR"])
+    directory = PlatformDirectory()
+    if settings.get("REDIS_URL"):
+        import redis
+
+        states: Any = RedisStateStore(redis.Redis.from_url(settings["REDIS_URL"]))
+    else:
+        states = DatabaseStateStore()
+    app.extensions["r2com"] = {
+        "keyring": keyring,
+        "platforms": directory,
+        "tool_conf": DatabaseToolConf(directory, keyring),
+        "platform_keys": PlatformKeyCache(),
+        "states": states,
+        "launch_policy": LaunchPolicy(settings["BASE_URL"], settings["LAUNCH_MAX_AGE"], settings["CLOCK_SKEW"]),
+        "recorder": LaunchRecorder(),
+        "router": LaunchRouter(),
+    }
+    from .registration import bp as registration_bp
+    from .views import bp as views_bp
+
+    app.register_blueprint(views_bp)
+    app.register_blueprint(registration_bp)

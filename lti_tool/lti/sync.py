@@ -1,0 +1,123 @@
+"""Record what a verified launch tells us: user, context, resource link, membership, launch session.
+
+This is on the launch hot path. Rows are upserted only when something changed: a per-process cache
+remembers the id and a fingerprint of what was last written for each user, context, link and
+membership, so a repeated launch usually costs one insert (the launch session) and one commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from ..db import utcnow
+from ..extensions import db
+from . import constants as c
+from .launch import LtiLaunch
+from .models import Context, LaunchSession, LtiUser, Membership, ResourceLink
+from .session import session_expiry
+
+_CACHE_LIMIT = 50_000
+
+
+class _RowCache:
+    """Maps a natural key to (row id, fingerprint of the last written values)."""
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[int, tuple[Any, ...]] | None:
+        return self._data.get(key)
+
+    def put(self, key: tuple[Any, ...], row_id: int, fingerprint: tuple[Any, ...]) -> None:
+        with self._lock:
+            if len(self._data) >= _CACHE_LIMIT:
+                self._data.clear()
+            self._data[key] = (row_id, fingerprint)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+
+class LaunchRecorder:
+    """Writes launches to the database; one instance per app."""
+
+    def __init__(self) -> None:
+        self.users = _RowCache()
+        self.contexts = _RowCache()
+        self.links = _RowCache()
+        self.memberships = _RowCache()
+
+    def clear(self) -> None:
+        for cache in (self.users, self.contexts, self.links, self.memberships):
+            cache.clear()
+
+    def _upsert(self, cache: _RowCache, model: Any, key: dict[str, Any], values: dict[str, Any]) -> int:
+        """Insert or update one row identified by ``key``; skip the write when nothing changed."""
+        cache_key = tuple(key.values())
+        fingerprint = tuple(values.values())
+        hit = cache.get(cache_key)
+        if hit and hit[1] == fingerprint:
+            return hit[0]
+        where = [getattr(model, k) == v for k, v in key.items()]
+        row_id = hit[0] if hit else db.session.execute(select(model.id).where(*where)).scalar()
+        if row_id is None:
+            row_id = db.session.execute(insert(model).values(**key, **values).returning(model.id)).scalar_one()
+        else:
+            db.session.execute(update(model).where(model.id == row_id).values(**values))
+        cache.put(cache_key, row_id, fingerprint)
+        return row_id
+
+    def record(self, launch: LtiLaunch) -> tuple[LaunchSession, str]:
+        """Write the launch; return the new launch session and its id. Commits."""
+        platform = launch.platform
+        deployment_row_id = platform.deployments[launch.deployment_id][0]
+        try:
+            user_id = self._upsert(self.users, LtiUser, {"platform_id": platform.id, "sub": launch.sub},
+                                   {"name": launch.display_name, "locale": launch.locale})
+            ctx = launch.context
+            ags = launch.ags
+            context_id = self._upsert(
+                self.contexts, Context, {"deployment_id": deployment_row_id, "context_id": str(ctx.get("id", ""))[:255]},
+                {"title": (str(ctx["title"])[:400] if ctx.get("title") else None),
+                 "label": (str(ctx["label"])[:200] if ctx.get("label") else None),
+                 "memberships_url": launch.nrps_url,
+                 "lineitems_url": ags.get("lineitems"),
+                 "ags_scopes": " ".join(ags.get("scope", [])) if isinstance(ags.get("scope"), list) else None})
+            link_id = None
+            if launch.resource_link.get("id"):
+                link = launch.resource_link
+                link_id = self._upsert(
+                    self.links, ResourceLink, {"context_id": context_id, "resource_link_id": str(link["id"])[:255]},
+                    {"title": (str(link["title"])[:400] if link.get("title") else None),
+                     "custom": launch.custom or None, "lineitem_url": ags.get("lineitem")})
+            role = launch.role
+            now = utcnow()
+            self._upsert(self.memberships, Membership, {"context_id": context_id, "user_id": user_id},
+                         {"role": role.value, "lti_roles": " ".join(launch.roles)[:4000]})
+            session_id = secrets.token_urlsafe(32)
+            data = {
+                "custom": launch.custom,
+                "return_url": launch.return_url,
+                "ags": ags or None,
+                "deep_linking_settings": launch.deep_linking_settings or None,
+                "deployment_id": launch.deployment_id,
+                "launched_at": now.isoformat(),
+            }
+            values = dict(id=session_id, user_id=user_id, context_id=context_id, resource_link_id=link_id,
+                          role=role.value, message_type=launch.message_type, data=data, expires_at=session_expiry())
+            db.session.execute(insert(LaunchSession).values(**values))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            self.clear()  # a rolled-back write may have left ids in the caches
+            raise
+        return LaunchSession(**values), session_id
+
+
+def is_instructor_role(role: str) -> bool:
+    return role in (c.Role.INSTRUCTOR, c.Role.ADMINISTRATOR)

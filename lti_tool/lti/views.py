@@ -1,0 +1,170 @@
+"""LTI endpoints: JWKS, OIDC login, launch, the admin setup page and Canvas's JSON configuration."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+
+from ..errors import NotFound
+from .errors import StateMismatch
+from .launch import LtiLaunch, StrictMessageLaunch
+from .login import StrictOIDCLogin
+from .session import current_session, issue_token, session_required
+
+bp = Blueprint("lti", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
+
+STATE_COOKIE_PREFIX = "r2com-lti-"
+
+
+def _ext() -> dict:
+    return current_app.extensions["r2com"]
+
+
+def _settings() -> dict:
+    return current_app.config["R2COM"]
+
+
+def _cookie_name(state: str) -> str:
+    return STATE_COOKIE_PREFIX + state[:22]
+
+
+def _set_state_cookie(resp: Response, state: str, binding: str) -> None:
+    secure = request.is_secure
+    resp.set_cookie(_cookie_name(state), binding, max_age=_settings()["LOGIN_STATE_TTL"], path="/lti/", httponly=True,
+                    secure=secure, samesite="None" if secure else "Lax", partitioned=secure)
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks() -> Response:
+    """Publish the tool's public keys."""
+    resp = Response(_ext()["keyring"].jwks_json(), mimetype="application/json")
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+def login() -> Response:
+    """OIDC login initiation: check the platform, keep the state server-side, send the browser on."""
+    params = request.args if request.method == "GET" else request.form
+    ext = _ext()
+    oidc = StrictOIDCLogin(params, tool_conf=ext["tool_conf"], directory=ext["platforms"], states=ext["states"],
+                           base_url=_settings()["BASE_URL"], state_ttl=_settings()["LOGIN_STATE_TTL"]).prepare()
+    if oidc.params.get("lti_storage_target"):
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(oidc.auth_url))
+        resp = Response(render_template("lti/storage_put.html", auth_url=oidc.auth_url, state=oidc.state,
+                                        binding=oidc.binding, target=oidc.params["lti_storage_target"],
+                                        origin=origin))
+    else:
+        resp = redirect(oidc.auth_url, code=302)
+    _set_state_cookie(resp, oidc.state, oidc.binding)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/lti/launch")
+def launch() -> Response:
+    """Verify the id_token, record the launch and open the tool with a signed session."""
+    form = request.form
+    state = form.get("state", "")
+    proof = request.cookies.get(_cookie_name(state)) if state else None
+    proof = proof or form.get("lti_binding")
+    ext = _ext()
+    message = StrictMessageLaunch(form, proof, tool_conf=ext["tool_conf"], directory=ext["platforms"],
+                                  keys=ext["platform_keys"], states=ext["states"], policy=ext["launch_policy"])
+    try:
+        message.validate()
+    except StateMismatch as exc:
+        if exc.code != "state_not_bound" or message.state_record is None:
+            raise
+        record = message.state_record
+        if form.get("lti_storage_target") and not form.get("lti_binding"):
+            origin = "{0.scheme}://{0.netloc}".format(urlsplit(message.platform.auth_login_url))
+            return Response(render_template("lti/storage_get.html", state=state, id_token=form.get("id_token", ""),
+                                            target=form["lti_storage_target"], origin=origin))
+        login_url = url_for("lti.login", _external=False) + "?" + urlencode(record.params)
+        resp = Response(render_template("lti/new_window.html", login_url=login_url), status=401)
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    lti = LtiLaunch(message.claims, message.platform)
+    _, session_id = ext["recorder"].record(lti)
+    token = issue_token(session_id)
+    resp = redirect(url_for("lti.home", ltik=token), code=303)
+    resp.delete_cookie(_cookie_name(state), path="/lti/")
+    return resp
+
+
+@bp.get("/lti/launch")
+def launch_get() -> Response:
+    raise NotFound("A launch must come from your learning platform as a form post.", code="launch_requires_post",
+                   status=405)
+
+
+@bp.get("/lti/home")
+@session_required
+def home() -> Response:
+    """Where a launch lands: hand over to the feature the link or message asks for."""
+    return _ext()["router"](current_session())
+
+
+@bp.get("/lti/setup")
+def setup() -> Response:
+    """Every URL an admin needs to register the tool by hand, with short steps for Moodle and Canvas."""
+    base = _settings()["BASE_URL"]
+    urls = tool_urls(base)
+    return Response(render_template("lti/setup.html", urls=urls, base=base,
+                                    open_registration=_settings()["OPEN_REGISTRATION"]))
+
+
+def tool_urls(base: str) -> dict[str, str]:
+    """The URLs platforms need; also printed by the CLI at start."""
+    return {
+        "tool_url": base + "/lti/launch",
+        "login_url": base + "/lti/login",
+        "redirect_url": base + "/lti/launch",
+        "jwks_url": base + "/.well-known/jwks.json",
+        "deep_linking_url": base + "/lti/launch",
+        "canvas_json_url": base + "/lti/canvas.json",
+        "setup_url": base + "/lti/setup",
+        "open_registration_url": base + "/lti/register",
+    }
+
+
+@bp.get("/lti/canvas.json")
+def canvas_json() -> Response:
+    """Canvas developer-key JSON configuration (paste the URL into "Enter URL")."""
+    base = _settings()["BASE_URL"]
+    host = urlsplit(base).netloc
+    from .constants import TOOL_SCOPES
+
+    config = {
+        "title": "R2COM Aftercare Toolkit",
+        "description": "Training, a guide and needs-and-strengths support planning for after-care and exit work.",
+        "oidc_initiation_url": base + "/lti/login",
+        "target_link_uri": base + "/lti/launch",
+        "public_jwk_url": base + "/.well-known/jwks.json",
+        "scopes": list(TOOL_SCOPES),
+        "extensions": [{
+            "platform": "canvas.instructure.com",
+            "domain": host,
+            "tool_id": "r2com-aftercare-toolkit",
+            "privacy_level": "name_only",
+            "settings": {
+                "text": "R2COM Aftercare Toolkit",
+                "placements": [
+                    {"placement": "link_selection", "message_type": "LtiDeepLinkingRequest",
+                     "target_link_uri": base + "/lti/launch"},
+                    {"placement": "assignment_selection", "message_type": "LtiDeepLinkingRequest",
+                     "target_link_uri": base + "/lti/launch"},
+                    {"placement": "course_navigation", "message_type": "LtiResourceLinkRequest",
+                     "target_link_uri": base + "/lti/launch", "text": "Training progress",
+                     "visibility": "admins", "default": "disabled"},
+                ],
+            },
+        }],
+        "custom_fields": {"canvas_course_id": "$Canvas.course.id"},
+    }
+    return jsonify(config)

@@ -1,0 +1,67 @@
+"""Shared presentation: base templates, static files, security headers, health checks."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, current_app, g, jsonify, render_template
+from sqlalchemy import text
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+
+
+def csp_nonce() -> str:
+    """Return this request's nonce for inline scripts."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict:
+    return {"csp_nonce": csp_nonce}
+
+
+@bp.after_app_request
+def _security_headers(resp: Response) -> Response:
+    ancestors = " ".join(current_app.config["R2COM"]["FRAME_ANCESTORS"]) or "'self'"
+    script_src = f"'self' 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else "'self'"
+    resp.headers.setdefault(
+        "Content-Security-Policy",
+        f"default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; "
+        f"object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}")
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Session tokens travel in URLs inside the LMS iframe; never leak them to other sites.
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    return resp
+
+
+@bp.get("/")
+def index() -> str:
+    """A short page for people who open the tool's address directly."""
+    return render_template("index.html")
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Liveness: the process answers."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Readiness: the database answers and the tool has a signing key."""
+    from ..extensions import db
+
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means "not ready"
+        checks["database"] = f"unavailable ({exc.__class__.__name__})"
+    keyring = current_app.extensions["r2com"]["keyring"]
+    checks["keys"] = "ok" if not keyring.empty else "missing"
+    ready = all(v == "ok" for v in checks.values())
+    resp = jsonify({"status": "ready" if ready else "not ready", "checks": checks})
+    resp.status_code = 200 if ready else 503
+    return resp
