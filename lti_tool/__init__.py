@@ -44,7 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, 
     from .extensions import babel, db, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=_select_locale)
     if database_url.startswith("sqlite"):
         _tune_sqlite(app)

@@ -61,6 +61,9 @@ class StrictMessageLaunch(MessageLaunch):
     def __init__(self, params: Mapping[str, str], binding_proof: str | None, *, tool_conf: DatabaseToolConf,
                  directory: PlatformDirectory, keys: PlatformKeyCache, states: StateStore, policy: LaunchPolicy):
         super().__init__(None, tool_conf, session_service=_UNUSED, cookie_service=_UNUSED)
+        # pylti1p3 re-enters validate() from _get_jwt_body() while it is not yet marked validated;
+        # our pipeline is explicit, and running it twice would consume the single-use state twice.
+        self.set_auto_validation(False)
         self._params = params
         self._binding_proof = binding_proof
         self._directory = directory

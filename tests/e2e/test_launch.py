@@ -1,0 +1,193 @@
+"""Full OIDC login + launch over real HTTP between the development platform and the tool."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import select
+
+from lti_tool.devplatform.driver import Browser
+from lti_tool.devplatform.server import start_platform
+from lti_tool.extensions import db
+from lti_tool.lti.models import Context, Deployment, LtiUser, Membership, Platform
+from support import connect
+
+
+def _ltik(response) -> str:
+    return parse_qs(urlsplit(response.url).query)["ltik"][0]
+
+
+def test_learner_and_instructor_launch(connected, browser):
+    tool, platform, cid, dep = connected
+    learner = browser.launch(platform.base_url, cid, dep, user="learner")
+    assert learner.status_code == 200, learner.text[:500]
+    assert "/lti/home" in learner.url and "learner" in learner.text
+    with Browser() as other:
+        instructor = other.launch(platform.base_url, cid, dep, user="instructor")
+    assert instructor.status_code == 200 and "trainer" in instructor.text
+    with tool.app.app_context():
+        roles = {m.role for m in db.session.execute(select(Membership)).scalars()}
+        assert roles == {"learner", "instructor"}
+        ctx = db.session.execute(select(Context)).scalar_one()
+        assert ctx.context_id == "course-101"
+        users = db.session.execute(select(LtiUser)).scalars().all()
+        assert len(users) == 2 and all(u.sub for u in users)
+
+
+def test_session_token_is_checked(connected, browser):
+    tool, platform, cid, dep = connected
+    landed = browser.launch(platform.base_url, cid, dep)
+    token = _ltik(landed)
+    ok = browser.get(tool.url + "/lti/home", params={"ltik": token})
+    assert ok.status_code == 200
+    forged = browser.get(tool.url + "/lti/home", params={"ltik": token[:-3] + "abc"})
+    assert forged.status_code == 401 and "bad_session" in forged.text
+    missing = browser.get(tool.url + "/lti/home")
+    assert missing.status_code == 401 and "no_session" in missing.text
+    as_json = browser.get(tool.url + "/lti/home", headers={"Accept": "application/json"})
+    assert as_json.json()["error"] == "no_session"
+    bearer = browser.get(tool.url + "/lti/home", headers={"Authorization": "Bearer " + token})
+    assert bearer.status_code == 200
+
+
+def test_disabled_platform_ends_sessions_and_launches(connected, browser):
+    tool, platform, cid, dep = connected
+    token = _ltik(browser.launch(platform.base_url, cid, dep))
+    runner = tool.app.test_cli_runner()
+    with tool.app.app_context():
+        pid = db.session.execute(select(Platform.id)).scalar_one()
+    assert runner.invoke(args=["lti", "platform", "disable", str(pid)]).exit_code == 0
+    assert browser.get(tool.url + "/lti/home", params={"ltik": token}).status_code == 401
+    refused = Browser().launch(platform.base_url, cid, dep)
+    assert refused.status_code == 403 and "platform_disabled" in refused.text
+
+
+def test_two_platforms_two_deployments_and_shared_issuer(tool):
+    plat_a, run_a = start_platform()
+    plat_b, run_b = start_platform()
+    try:
+        cid_a, deps_a = connect(tool, plat_a, name="Moodle A", deployments=2)
+        cid_b, deps_b = connect(tool, plat_b, name="Moodle B", deployments=2)
+        # Canvas-style: one issuer, a second client id (another school's developer key).
+        cid_c, deps_c = connect(tool, plat_a, name="Canvas school 2", client_id="school-two-key", deployments=2)
+        launches = [(plat_a, cid_a, d) for d in deps_a] + [(plat_b, cid_b, d) for d in deps_b] + \
+                   [(plat_a, cid_c, d) for d in deps_c]
+        for plat, cid, dep in launches:
+            with Browser() as b:
+                resp = b.launch(plat.base_url, cid, dep, user="learner")
+                assert resp.status_code == 200, (cid, dep, resp.text[:300])
+        with tool.app.app_context():
+            platforms = db.session.execute(select(Platform)).scalars().all()
+            assert len(platforms) == 3
+            assert len({p.issuer for p in platforms}) == 2
+            # Every (platform, deployment) pair got its own context for the same course id.
+            contexts = db.session.execute(select(Context)).scalars().all()
+            assert len(contexts) == 6
+            assert len({c.deployment_id for c in contexts}) == 6
+            # The same platform user id under two client ids is two different users.
+            users = db.session.execute(select(LtiUser)).scalars().all()
+            assert len({(u.platform_id, u.sub) for u in users}) == len(users) == 3
+    finally:
+        run_a.stop()
+        run_b.stop()
+
+
+def test_login_rejects_unknown_platform_and_deployment(connected, browser):
+    tool, platform, cid, dep = connected
+    params = {"iss": "https://unknown.example", "login_hint": "1", "target_link_uri": tool.url + "/lti/launch",
+              "client_id": cid}
+    unknown = browser.get(tool.url + "/lti/login", params=params, allow_redirects=False)
+    assert unknown.status_code == 403 and "unknown_platform" in unknown.text
+    params.update(iss=platform.issuer, lti_deployment_id="nope")
+    assert "unknown_deployment" in browser.get(tool.url + "/lti/login", params=params).text
+    params.pop("lti_deployment_id")
+    params["target_link_uri"] = "https://elsewhere.example/launch"
+    foreign = browser.get(tool.url + "/lti/login", params=params)
+    assert foreign.status_code == 401 and "foreign_target_link_uri" in foreign.text
+    missing = browser.post(tool.url + "/lti/login", data={"iss": platform.issuer})
+    assert missing.status_code == 400 and "missing_login_hint" in missing.text
+
+
+def test_login_accepts_post_and_canvas_parameters(tool, platform, browser):
+    cid, deps = connect(tool, platform, canvas_mode=True)
+    first = browser.get(platform.base_url + "/launch",
+                        params={"client_id": cid, "deployment_id": deps[0], "course": "course-101", "user": "learner"})
+    # Canvas sends lti_storage_target: the tool answers with the platform-storage page, not a redirect.
+    assert first.status_code == 200 and "lti.put_data" in first.text
+    assert "lti1p3" not in first.text  # no pylti1p3 cookie-check page
+
+
+def _auth_url_and_binding(page: str) -> tuple[str, str]:
+    auth = re.search(r'var authUrl = "([^"]+)"', page).group(1).encode().decode("unicode_escape")
+    binding = re.search(r'value = "([^"]+)"', page).group(1)
+    return auth, binding
+
+
+def test_platform_storage_binds_state_without_cookies(tool, platform):
+    """Canvas in an iframe with third-party cookies blocked: the state is bound through platform storage."""
+    cid, deps = connect(tool, platform, canvas_mode=True)
+    with Browser() as b:
+        page = b.get(platform.base_url + "/launch", params={"client_id": cid, "deployment_id": deps[0],
+                                                             "course": "course-101", "user": "learner"})
+        auth_url, binding = _auth_url_and_binding(page.text)
+        b.session.cookies.clear()  # the iframe never kept the tool's cookie
+        form_page = b.get(auth_url)
+        from lti_tool.devplatform.driver import find_autosubmit_form
+
+        _method, action, pairs = find_autosubmit_form(form_page.text)
+        fields = dict(pairs)
+        assert fields.get("lti_storage_target")
+        check = b.post(action, data=fields)
+        assert check.status_code == 200 and "lti.get_data" in check.text
+        wrong = b.post(action, data=dict(fields, lti_binding="not-the-binding"))
+        assert wrong.status_code == 401
+        done = b.post(action, data=dict(fields, lti_binding=binding))
+        assert done.status_code == 200 and "/lti/home" in done.url
+
+
+def test_blocked_cookies_offer_a_new_window(connected):
+    tool, platform, cid, dep = connected
+
+    class NoCookies(Browser):
+        def _request(self, method, url, **kwargs):
+            self.session.cookies.clear()
+            return super()._request(method, url, **kwargs)
+
+    with NoCookies() as iframe:
+        resp = iframe.launch(platform.base_url, cid, dep)
+    assert resp.status_code == 401 and "Open in a new window" in resp.text
+    link = re.search(r'href="(/lti/login\?[^"]+)"', resp.text).group(1).replace("&amp;", "&")
+    assert 'target="_blank"' in resp.text
+    with Browser() as window:
+        reopened = window.follow_forms(window.get(tool.url + link))
+    assert reopened.status_code == 200 and "/lti/home" in reopened.url
+
+
+def test_launch_get_is_refused_cleanly(connected, browser):
+    tool, *_ = connected
+    resp = browser.get(tool.url + "/lti/launch")
+    assert resp.status_code == 405 and "launch_requires_post" in resp.text
+
+
+def test_deep_linking_request_is_accepted(connected, browser):
+    tool, platform, cid, dep = connected
+    resp = browser.launch(platform.base_url, cid, dep, user="instructor", message="deeplink")
+    assert resp.status_code == 200
+    with tool.app.app_context():
+        from lti_tool.lti.models import LaunchSession
+
+        session = db.session.execute(select(LaunchSession)).scalar_one()
+        assert session.message_type == "LtiDeepLinkingRequest"
+        assert session.data["deep_linking_settings"]["deep_link_return_url"].startswith(platform.base_url)
+
+
+def test_deployment_disable_is_enforced(connected, browser):
+    tool, platform, cid, dep = connected
+    with tool.app.app_context():
+        deployment = db.session.execute(select(Deployment)).scalar_one()
+        deployment.active = False
+        db.session.commit()
+        tool.app.extensions["r2com"]["platforms"].invalidate()
+    resp = browser.launch(platform.base_url, cid, dep)
+    assert resp.status_code == 403 and "deployment_disabled" in resp.text

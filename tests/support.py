@@ -1,0 +1,93 @@
+"""Test helpers shared by the unit and end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from lti_tool import create_app
+from lti_tool.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("LTI_TOOL_TEST_DATABASE_URL")
+
+
+def make_app(tmp_path: Path, **overrides: Any) -> Flask:
+    """Build a test app with its own keys folder and a clean database."""
+    settings = {
+        "ENV": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "KEYS_DIR": str(tmp_path / "keys"),
+        "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}",
+        "BASE_URL": "http://tool.test",
+        "DEV_PLATFORM": False,
+        "DELIVERY_THREAD": False,
+        "LOG_LEVEL": "WARNING",
+    }
+    settings.update(overrides)
+    app = create_app(settings, env={})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+def drop_app(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+@dataclass
+class ServedTool:
+    """The tool app served over real HTTP on loopback."""
+
+    app: Flask
+    url: str
+    server: Any
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def serve_tool(tmp_path: Path, **overrides: Any) -> ServedTool:
+    """Bind a loopback port, build the tool with that BASE_URL, and serve it in a thread."""
+    server = make_server("127.0.0.1", 0, lambda environ, start: [], threaded=True, request_handler=_Quiet)
+    url = f"http://127.0.0.1:{server.port}"
+    app = make_app(tmp_path, BASE_URL=url, **overrides)
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return ServedTool(app, url, server, thread)
+
+
+def connect(tool: ServedTool, platform: Any, *, name: str = "Dev platform", client_id: str | None = None,
+            canvas_mode: bool = False, deployments: int = 1) -> tuple[str, list[str]]:
+    """Register the tool on a dev platform and the platform in the tool; return (client_id, deployment ids)."""
+    from lti_tool.lti.registration import add_platform
+
+    cid, first = platform.add_tool(initiate_login_uri=tool.url + "/lti/login", redirect_uris=[tool.url + "/lti/launch"],
+                                   jwks_uri=tool.url + "/.well-known/jwks.json", target_link_uri=tool.url + "/lti/launch",
+                                   canvas_mode=canvas_mode, client_id=client_id, name=name)
+    deployment_ids = [first] + [platform.add_deployment(cid) for _ in range(deployments - 1)]
+    with tool.app.app_context():
+        add_platform(name=name, issuer=platform.issuer, client_id=cid, auth_login_url=platform.url("/auth"),
+                     auth_token_url=platform.url("/token"), key_set_url=platform.url("/.well-known/jwks.json"),
+                     deployment_ids=deployment_ids, product="other")
+        db.session.commit()
+        tool.app.extensions["r2com"]["platforms"].invalidate()
+    return cid, deployment_ids
