@@ -73,10 +73,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, 
 
 
 def _init_features(app: Flask) -> None:
-    """Register optional feature packages (content, courses, manual, assessment) that exist."""
+    """Register optional feature packages (services, content, courses, manual, assessment) that exist."""
     import importlib
 
-    for name in ("content", "courses", "manual", "assessment", "training"):
+    for name in ("services", "content", "courses", "manual", "assessment", "training"):
         try:
             module = importlib.import_module(f".{name}.setup", __name__)
         except ModuleNotFoundError as exc:

@@ -38,6 +38,7 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
 
 
 def drop_app(app: Flask) -> None:
+    app.extensions["r2com"]["hotpath"].close()
     with app.app_context():
         db.session.remove()
         db.drop_all()

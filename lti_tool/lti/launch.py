@@ -17,7 +17,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 
@@ -50,22 +52,25 @@ class LaunchPolicy:
     clock_skew: int
 
 
+def _b64decode(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment.encode("ascii") + b"=" * (-len(segment) % 4))
+
+
 def _b64json(segment: str) -> Any:
-    padded = segment + "=" * (-len(segment) % 4)
-    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    return json.loads(_b64decode(segment))
 
 
 class StrictMessageLaunch(MessageLaunch):
     """One launch request: validate with :meth:`validate`, then read the claims with ``claims``."""
 
-    def __init__(self, params: Mapping[str, str], binding_proof: str | None, *, tool_conf: DatabaseToolConf,
+    def __init__(self, params: Mapping[str, str], *, tool_conf: DatabaseToolConf,
                  directory: PlatformDirectory, keys: PlatformKeyCache, states: StateStore, policy: LaunchPolicy):
-        super().__init__(None, tool_conf, session_service=_UNUSED, cookie_service=_UNUSED)
+        super().__init__(None, tool_conf, session_service=_UNUSED, cookie_service=_UNUSED,
+                         requests_session=_UNUSED)  # type: ignore[arg-type]
         # pylti1p3 re-enters validate() from _get_jwt_body() while it is not yet marked validated;
         # our pipeline is explicit, and running it twice would consume the single-use state twice.
         self.set_auto_validation(False)
         self._params = params
-        self._binding_proof = binding_proof
         self._directory = directory
         self._keys = keys
         self._states = states
@@ -83,11 +88,14 @@ class StrictMessageLaunch(MessageLaunch):
 
     # -- the pipeline ----------------------------------------------------------------------------
     def validate(self) -> "StrictMessageLaunch":
-        """Run every check; raise a specific LaunchError on the first failure."""
+        """Check the token completely (no database access); raise a specific LaunchError on a failure.
+
+        The state is checked afterwards, when the launch is recorded: consuming it and opening the
+        tool session is one atomic step (see ``state.py``), and :meth:`diagnose_state` explains a failure.
+        """
         self.validate_jwt_format()
         self.validate_registration()
         self.validate_jwt_signature()
-        self.validate_state()
         self.validate_deployment()
         self.validate_message()
         self._validated = True
@@ -153,6 +161,7 @@ class StrictMessageLaunch(MessageLaunch):
         return self
 
     def validate_jwt_signature(self) -> "StrictMessageLaunch":
+        """Verify the RS256 signature with the platform key named by ``kid``, then the time and audience claims."""
         assert self.platform is not None
         kid = self._jwt["header"]["kid"]
         try:
@@ -163,53 +172,48 @@ class StrictMessageLaunch(MessageLaunch):
         except KeySetError as exc:
             raise InvalidToken(f"The platform's public keys could not be read: {exc}.", code="platform_keys_unavailable",
                                status=502) from exc
+        signing_input, _, signature = self._token.rpartition(".")
         try:
-            jwt.decode(self._token, key, algorithms=["RS256"], audience=self.client_id, issuer=self.platform.issuer,
-                       leeway=self._policy.clock_skew,
-                       options={"require": ["exp", "iat", "iss", "aud"]})
-        except jwt.ExpiredSignatureError as exc:
-            raise StaleLaunch("The id_token has expired.", code="expired") from exc
-        except jwt.ImmatureSignatureError as exc:
-            raise InvalidToken("The id_token is not valid yet (issued in the future).", code="not_yet_valid") from exc
-        except jwt.MissingRequiredClaimError as exc:
-            raise MissingClaim(f"The id_token has no {exc.claim!r} claim.", code=f"missing_{exc.claim}") from exc
-        except jwt.InvalidSignatureError as exc:
+            key.verify(_b64decode(signature), signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+        except (InvalidSignature, ValueError, binascii.Error, UnicodeEncodeError) as exc:
             raise InvalidToken("The id_token signature does not match the platform's key.", code="bad_signature") from exc
-        except jwt.InvalidAudienceError as exc:
-            raise InvalidToken("The id_token is not addressed to this tool.", code="wrong_aud") from exc
-        except jwt.InvalidIssuerError as exc:
-            raise InvalidToken("The id_token issuer does not match.", code="wrong_iss") from exc
-        except jwt.InvalidTokenError as exc:
-            raise InvalidToken("The id_token could not be verified.", code="invalid_jwt") from exc
-        iat = self.claims.get("iat")
-        if not isinstance(iat, (int, float)) or time.time() - iat > self._policy.max_age + self._policy.clock_skew:
+        body, now, skew = self.claims, time.time(), self._policy.clock_skew
+        for claim in ("exp", "iat"):
+            if claim not in body:
+                raise MissingClaim(f"The id_token has no {claim!r} claim.", code=f"missing_{claim}")
+            if not isinstance(body[claim], (int, float)) or isinstance(body[claim], bool):
+                raise InvalidToken(f"The id_token {claim!r} claim is not a number.", code="invalid_jwt")
+        if body["exp"] <= now - skew:
+            raise StaleLaunch("The id_token has expired.", code="expired")
+        if body["iat"] > now + skew or body.get("nbf", 0) > now + skew:
+            raise InvalidToken("The id_token is not valid yet (issued in the future).", code="not_yet_valid")
+        if now - body["iat"] > self._policy.max_age + skew:
             raise StaleLaunch("The id_token was issued too long ago.", code="too_old")
-        return self
-
-    def validate_state(self) -> "StrictMessageLaunch":
-        state = self._params.get("state")
-        if not state:
-            raise StateMismatch("The launch has no state.", code="missing_state")
-        nonce = self.claims.get("nonce")
+        if body.get("iss") != self.platform.issuer:
+            raise InvalidToken("The id_token issuer does not match.", code="wrong_iss")
+        audiences = body["aud"] if isinstance(body["aud"], list) else [body["aud"]]
+        if self.client_id not in audiences:
+            raise InvalidToken("The id_token is not addressed to this tool.", code="wrong_aud")
+        nonce = body.get("nonce")
         if not isinstance(nonce, str) or not nonce:
             raise MissingClaim("The id_token has no nonce.", code="missing_nonce")
+        return self
+
+    def diagnose_state(self, state: str | None) -> None:
+        """Explain why consuming the state failed; always raises."""
+        if not state:
+            raise StateMismatch("The launch has no state.", code="missing_state")
         record = self._states.peek(state)
         if record is None:
             if self._states.was_used(state):
                 raise StaleLaunch("This launch was already used.", code="replayed")
             raise StateMismatch("The launch state is unknown or expired.", code="unknown_state")
-        if not hmac.compare_digest(record.nonce, nonce):
+        if not hmac.compare_digest(record.nonce, self.claims.get("nonce", "")):
             raise InvalidToken("The id_token nonce does not belong to this login.", code="nonce_mismatch")
         if self.platform is None or record.platform_id != self.platform.id:
             raise StateMismatch("The launch comes from another platform than the login.", code="state_platform_mismatch")
-        if not self._binding_proof or not hmac.compare_digest(record.binding, self._binding_proof):
-            self.state_record = record
-            raise StateMismatch("This browser did not start the login.", code="state_not_bound")
-        taken = self._states.take(state)
-        if taken is None:
-            raise StaleLaunch("This launch was already used.", code="replayed")
-        self.state_record = taken
-        return self
+        self.state_record = record
+        raise StateMismatch("This browser did not start the login.", code="state_not_bound")
 
     def validate_deployment(self) -> "StrictMessageLaunch":
         assert self.platform is not None

@@ -90,6 +90,8 @@ class LoginState(Base):
     state: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: The nonce the id_token must carry.
     nonce: Mapped[str] = mapped_column(String(64))
+    #: Secret held by the browser that started the login (cookie or platform storage).
+    binding: Mapped[str] = mapped_column(String(64))
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
     #: The login request parameters, to offer "open in a new window" when cookies are blocked.
     params: Mapped[dict[str, Any]]

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, render_template, url_for
 
 from ..config import ConfigError
+from .hotpath import HotStore
 from .keys import KeyRing
 from .launch import LaunchPolicy
 from .platform_keys import PlatformKeyCache
@@ -65,18 +66,23 @@ def init_app(app: Flask, settings: dict[str, Any]) -> None:
             keyring.create_key()
             log.info("created the first tool key in %s", settings["KEYS_DIR"])
     directory = PlatformDirectory()
+    from ..extensions import db
+
+    with app.app_context():
+        hot = HotStore(db.engine)
     if settings.get("REDIS_URL"):
         import redis
 
-        states: Any = RedisStateStore(redis.Redis.from_url(settings["REDIS_URL"]))
+        states: Any = RedisStateStore(redis.Redis.from_url(settings["REDIS_URL"]), hot)
     else:
-        states = DatabaseStateStore()
+        states = DatabaseStateStore(hot)
     app.extensions["r2com"] = {
         "keyring": keyring,
         "platforms": directory,
         "tool_conf": DatabaseToolConf(directory, keyring),
         "platform_keys": PlatformKeyCache(),
         "states": states,
+        "hotpath": hot,
         "launch_policy": LaunchPolicy(settings["BASE_URL"], settings["LAUNCH_MAX_AGE"], settings["CLOCK_SKEW"]),
         "recorder": LaunchRecorder(),
         "router": LaunchRouter(),

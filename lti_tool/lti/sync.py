@@ -17,7 +17,7 @@ from ..db import utcnow
 from ..extensions import db
 from . import constants as c
 from .launch import LtiLaunch
-from .models import Context, LaunchSession, LtiUser, Membership, ResourceLink
+from .models import Context, LtiUser, Membership, ResourceLink
 from .session import session_expiry
 
 _CACHE_LIMIT = 50_000
@@ -63,6 +63,7 @@ class LaunchRecorder:
         hit = cache.get(cache_key)
         if hit and hit[1] == fingerprint:
             return hit[0]
+        self._wrote = True
         where = [getattr(model, k) == v for k, v in key.items()]
         row_id = hit[0] if hit else db.session.execute(select(model.id).where(*where)).scalar()
         if row_id is None:
@@ -72,10 +73,15 @@ class LaunchRecorder:
         cache.put(cache_key, row_id, fingerprint)
         return row_id
 
-    def record(self, launch: LtiLaunch) -> tuple[LaunchSession, str]:
-        """Write the launch; return the new launch session and its id. Commits."""
+    def prepare_session(self, launch: LtiLaunch) -> dict[str, Any]:
+        """Upsert user, context, link and membership (usually cached: no write); return the session row to open.
+
+        The launch session itself is inserted by the state store, in the same atomic step that
+        consumes the login state.
+        """
         platform = launch.platform
         deployment_row_id = platform.deployments[launch.deployment_id][0]
+        self._wrote = False
         try:
             user_id = self._upsert(self.users, LtiUser, {"platform_id": platform.id, "sub": launch.sub},
                                    {"name": launch.display_name, "locale": launch.locale})
@@ -96,27 +102,27 @@ class LaunchRecorder:
                     {"title": (str(link["title"])[:400] if link.get("title") else None),
                      "custom": launch.custom or None, "lineitem_url": ags.get("lineitem")})
             role = launch.role
-            now = utcnow()
             self._upsert(self.memberships, Membership, {"context_id": context_id, "user_id": user_id},
                          {"role": role.value, "lti_roles": " ".join(launch.roles)[:4000]})
-            session_id = secrets.token_urlsafe(32)
-            data = {
+            if self._wrote:
+                db.session.commit()
+        except Exception:
+            db.session.rollback()
+            self.clear()  # a rolled-back write may have left ids in the caches
+            raise
+        return {
+            "id": secrets.token_urlsafe(32), "user_id": user_id, "context_id": context_id,
+            "resource_link_id": link_id, "role": role.value, "message_type": launch.message_type,
+            "data": {
                 "custom": launch.custom,
                 "return_url": launch.return_url,
                 "ags": ags or None,
                 "deep_linking_settings": launch.deep_linking_settings or None,
                 "deployment_id": launch.deployment_id,
-                "launched_at": now.isoformat(),
-            }
-            values = dict(id=session_id, user_id=user_id, context_id=context_id, resource_link_id=link_id,
-                          role=role.value, message_type=launch.message_type, data=data, expires_at=session_expiry())
-            db.session.execute(insert(LaunchSession).values(**values))
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            self.clear()  # a rolled-back write may have left ids in the caches
-            raise
-        return LaunchSession(**values), session_id
+                "launched_at": utcnow().isoformat(),
+            },
+            "expires_at": session_expiry(),
+        }
 
 
 def is_instructor_role(role: str) -> bool:

@@ -17,6 +17,9 @@ bp = Blueprint("lti", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 
 STATE_COOKIE_PREFIX = "r2com-lti-"
+#: A browser may start several launches at once (two activities on one course page), but logins that
+#: never finish must not pile up cookies: keep only the newest few.
+MAX_STATE_COOKIES = 4
 
 
 def _ext() -> dict:
@@ -33,6 +36,9 @@ def _cookie_name(state: str) -> str:
 
 def _set_state_cookie(resp: Response, state: str, binding: str) -> None:
     secure = request.is_secure
+    stale = [name for name in request.cookies if name.startswith(STATE_COOKIE_PREFIX)]
+    for name in stale[: max(0, len(stale) - (MAX_STATE_COOKIES - 1))]:  # oldest first, as browsers send them
+        resp.delete_cookie(name, path="/lti/", secure=secure, samesite="None" if secure else "Lax", partitioned=secure)
     resp.set_cookie(_cookie_name(state), binding, max_age=_settings()["LOGIN_STATE_TTL"], path="/lti/", httponly=True,
                     secure=secure, samesite="None" if secure else "Lax", partitioned=secure)
 
@@ -67,33 +73,43 @@ def login() -> Response:
 
 @bp.post("/lti/launch")
 def launch() -> Response:
-    """Verify the id_token, record the launch and open the tool with a signed session."""
+    """Verify the id_token, consume the login state, open a tool session and show the tool."""
     form = request.form
     state = form.get("state", "")
-    proof = request.cookies.get(_cookie_name(state)) if state else None
-    proof = proof or form.get("lti_binding")
+    proof = (request.cookies.get(_cookie_name(state)) if state else None) or form.get("lti_binding") or ""
     ext = _ext()
-    message = StrictMessageLaunch(form, proof, tool_conf=ext["tool_conf"], directory=ext["platforms"],
+    message = StrictMessageLaunch(form, tool_conf=ext["tool_conf"], directory=ext["platforms"],
                                   keys=ext["platform_keys"], states=ext["states"], policy=ext["launch_policy"])
-    try:
-        message.validate()
-    except StateMismatch as exc:
-        if exc.code != "state_not_bound" or message.state_record is None:
-            raise
-        record = message.state_record
-        if form.get("lti_storage_target") and not form.get("lti_binding"):
-            origin = "{0.scheme}://{0.netloc}".format(urlsplit(message.platform.auth_login_url))
-            return Response(render_template("lti/storage_get.html", state=state, id_token=form.get("id_token", ""),
-                                            target=form["lti_storage_target"], origin=origin))
-        login_url = url_for("lti.login", _external=False) + "?" + urlencode(record.params)
-        resp = Response(render_template("lti/new_window.html", login_url=login_url), status=401)
-        resp.headers["Cache-Control"] = "no-store"
-        return resp
+    message.validate()
     lti = LtiLaunch(message.claims, message.platform)
-    _, session_id = ext["recorder"].record(lti)
-    token = issue_token(session_id)
-    resp = redirect(url_for("lti.home", ltik=token), code=303)
+    opened = None
+    if state and proof:
+        session = ext["recorder"].prepare_session(lti)
+        if ext["states"].consume_and_open(state, binding=proof, nonce=lti.claims["nonce"], platform_id=lti.platform.id,
+                                          session=session):
+            opened = session["id"]
+    if opened is None:
+        try:
+            message.diagnose_state(state)
+        except StateMismatch as exc:
+            if exc.code != "state_not_bound" or message.state_record is None:
+                raise
+            return _unbound_launch(message, state)
+    resp = redirect(url_for("lti.home", ltik=issue_token(opened)), code=303)
     resp.delete_cookie(_cookie_name(state), path="/lti/")
+    return resp
+
+
+def _unbound_launch(message: StrictMessageLaunch, state: str) -> Response:
+    """The browser holds no proof that it started this login: platform storage, or a new window."""
+    form = request.form
+    if form.get("lti_storage_target") and not form.get("lti_binding"):
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(message.platform.auth_login_url))
+        return Response(render_template("lti/storage_get.html", state=state, id_token=form.get("id_token", ""),
+                                        target=form["lti_storage_target"], origin=origin))
+    login_url = url_for("lti.login", _external=False) + "?" + urlencode(message.state_record.params)
+    resp = Response(render_template("lti/new_window.html", login_url=login_url), status=401)
+    resp.headers["Cache-Control"] = "no-store"
     return resp
 
 

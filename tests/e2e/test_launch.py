@@ -191,3 +191,23 @@ def test_deployment_disable_is_enforced(connected, browser):
         tool.app.extensions["r2com"]["platforms"].invalidate()
     resp = browser.launch(platform.base_url, cid, dep)
     assert resp.status_code == 403 and "deployment_disabled" in resp.text
+
+
+def test_unfinished_logins_do_not_pile_up_cookies(connected, browser):
+    tool, platform, cid, dep = connected
+    params = {"iss": platform.issuer, "login_hint": "1", "client_id": cid, "target_link_uri": tool.url + "/lti/launch"}
+    for _ in range(30):
+        assert browser.get(tool.url + "/lti/login", params=params, allow_redirects=False).status_code == 302
+    names = [c.name for c in browser.session.cookies if c.name.startswith("r2com-lti-")]
+    assert 1 <= len(names) <= 4
+    # A launch started after all that still works.
+    assert browser.launch(platform.base_url, cid, dep).status_code == 200
+
+
+def test_secure_requests_get_cross_site_cookie_attributes(connected):
+    tool, platform, cid, dep = connected
+    client = tool.app.test_client()
+    resp = client.get("/lti/login", base_url="https://127.0.0.1", query_string={
+        "iss": platform.issuer, "login_hint": "1", "client_id": cid, "target_link_uri": tool.url + "/lti/launch"})
+    cookie = resp.headers["Set-Cookie"]
+    assert "Secure" in cookie and "SameSite=None" in cookie and "Partitioned" in cookie and "HttpOnly" in cookie

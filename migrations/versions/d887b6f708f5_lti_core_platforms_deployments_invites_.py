@@ -1,8 +1,8 @@
 """LTI core: platforms, deployments, invites, login state, users, contexts, links, sessions
 
-Revision ID: 35f8818af335
+Revision ID: d887b6f708f5
 Revises: 
-Create Date: 2026-11-23 20:43:53.168108
+Create Date: 2026-11-23 20:52:57.821400
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import lti_tool.db
 
 
 # revision identifiers, used by Alembic.
-revision = '35f8818af335'
+revision = 'd887b6f708f5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -50,6 +50,7 @@ def upgrade():
     op.create_table('lti_login_state',
     sa.Column('state', sa.String(length=64), nullable=False),
     sa.Column('nonce', sa.String(length=64), nullable=False),
+    sa.Column('binding', sa.String(length=64), nullable=False),
     sa.Column('platform_id', sa.Integer(), nullable=False),
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('expires_at', lti_tool.db.UTCDateTime(), nullable=False),

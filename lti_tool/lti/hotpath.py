@@ -1,0 +1,154 @@
+"""The launch hot path's database access, on plain DB-API connections.
+
+Login writes one row and the launch consumes it and opens the tool session, once per launch, in
+every worker. Going through the ORM costs more CPU than all the LTI checks together, so these three
+statements run on a tiny pool of driver connections of their own. On PostgreSQL the launch is one
+round trip: a CTE consumes the state (matching binding and nonce, not used, not expired) and inserts
+the launch session only when it did. Everything else in the tool uses the ORM as usual.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import queue
+import random
+from typing import Any, Callable
+
+from sqlalchemy.engine import Engine
+
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
+
+
+class HotStore:
+    """Raw-SQL access to ``lti_login_state`` and ``lti_launch_session`` for login and launch."""
+
+    SWEEP_EVERY = 500
+
+    def __init__(self, engine: Engine, pool_size: int = 8):
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        self._pg = self._dialect == "postgresql"
+        self._pool: queue.LifoQueue[Any] = queue.LifoQueue(maxsize=pool_size)
+        ph = "%s" if self._pg else "?"
+        self._insert_state = (f"INSERT INTO lti_login_state (state, nonce, binding, platform_id, params, expires_at) "
+                              f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph})")
+        self._consume = (f"UPDATE lti_login_state SET used_at = {ph} WHERE state = {ph} AND binding = {ph} "
+                         f"AND nonce = {ph} AND platform_id = {ph} AND used_at IS NULL AND expires_at > {ph}")
+        self._insert_session = ("INSERT INTO lti_launch_session (id, user_id, context_id, resource_link_id, role, "
+                                f"message_type, data, expires_at) VALUES ({', '.join([ph] * 8)})")
+        self._consume_and_open = (
+            f"WITH consumed AS ({self._consume} RETURNING state) "
+            "INSERT INTO lti_launch_session (id, user_id, context_id, resource_link_id, role, message_type, data, "
+            "expires_at) SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM consumed")
+        self._sweep = f"DELETE FROM lti_login_state WHERE expires_at < {ph}"
+
+    # -- connections -----------------------------------------------------------------------------
+    def _connect(self) -> Any:
+        dialect = self._engine.dialect
+        cargs, cparams = dialect.create_connect_args(self._engine.url)
+        conn = dialect.connect(*cargs, **cparams)
+        if self._pg:
+            conn.autocommit = True
+        else:
+            conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+                conn.execute("PRAGMA " + pragma)
+        return conn
+
+    def _run(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(connection)``; on a broken connection, retry once on a fresh one."""
+        errors = self._engine.dialect.loaded_dbapi
+        for attempt in (1, 2):
+            try:
+                conn = self._pool.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+            try:
+                result = work(conn)
+            except (errors.OperationalError, errors.InterfaceError):
+                try:
+                    conn.close()
+                finally:
+                    if attempt == 2:
+                        raise
+                continue
+            except Exception:
+                if not self._pg:
+                    conn.execute("ROLLBACK") if conn.in_transaction else None
+                self._release(conn)
+                raise
+            self._release(conn)
+            return result
+        raise RuntimeError("unreachable")  # pragma: no cover
+
+    def _release(self, conn: Any) -> None:
+        try:
+            self._pool.put_nowait(conn)
+        except queue.Full:
+            conn.close()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                return
+
+    def _ts(self, value: dt.datetime) -> Any:
+        naive = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return naive if self._pg else naive.strftime(_SQLITE_TS)
+
+    # -- operations ------------------------------------------------------------------------------
+    def put_state(self, state: str, nonce: str, binding: str, platform_id: int, params: dict[str, Any],
+                  expires_at: dt.datetime, now: dt.datetime) -> None:
+        """Store a login state (autocommitted)."""
+        args = (state, nonce, binding, platform_id, json.dumps(params), self._ts(expires_at))
+        sweep = random.randrange(self.SWEEP_EVERY) == 0
+
+        def work(conn: Any) -> None:
+            cur = conn.cursor()
+            cur.execute(self._insert_state, args)
+            if sweep:
+                cur.execute(self._sweep, (self._ts(now - dt.timedelta(hours=1)),))
+
+        self._run(work)
+
+    def consume_and_open(self, *, state: str, binding: str, nonce: str, platform_id: int, now: dt.datetime,
+                         session: dict[str, Any]) -> bool:
+        """Consume the state and insert the launch session atomically; False when the state did not match."""
+        consume_args = (self._ts(now), state, binding, nonce, platform_id, self._ts(now))
+        session_args = (session["id"], session["user_id"], session["context_id"], session["resource_link_id"],
+                        session["role"], session["message_type"], json.dumps(session["data"]),
+                        self._ts(session["expires_at"]))
+
+        if self._pg:
+            def work(conn: Any) -> bool:
+                cur = conn.cursor()
+                cur.execute(self._consume_and_open, consume_args + session_args)
+                return cur.rowcount == 1
+        else:
+            def work(conn: Any) -> bool:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    cur = conn.execute(self._consume, consume_args)
+                    if cur.rowcount != 1:
+                        conn.execute("ROLLBACK")
+                        return False
+                    conn.execute(self._insert_session, session_args)
+                    conn.execute("COMMIT")
+                    return True
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+        return self._run(work)
+
+    def insert_session(self, session: dict[str, Any]) -> None:
+        """Insert a launch session on its own (autocommitted); used with the Redis state store."""
+        args = (session["id"], session["user_id"], session["context_id"], session["resource_link_id"],
+                session["role"], session["message_type"], json.dumps(session["data"]), self._ts(session["expires_at"]))
+
+        def work(conn: Any) -> None:
+            conn.cursor().execute(self._insert_session, args)
+
+        self._run(work)
