@@ -32,7 +32,8 @@ def mount_dev_platform(app: Flask) -> None:
     platform = DevPlatform(base + MOUNT, key_path=Path(settings["KEYS_DIR"]) / "devplatform" / "platform.pem")
     platform.add_tool(client_id=DEV_CLIENT_ID, deployment_id=DEV_DEPLOYMENT_ID, name="R2COM Aftercare Toolkit",
                       initiate_login_uri=base + "/lti/login", redirect_uris=[base + "/lti/launch"],
-                      jwks_uri=base + "/.well-known/jwks.json", target_link_uri=base + "/lti/launch")
+                      jwks_uri=base + "/.well-known/jwks.json", target_link_uri=base + "/lti/launch",
+                      claims=("name", "given_name", "family_name"))  # as dynamic registration asks: no email
     app.extensions["r2com"]["dev_platform"] = platform
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {MOUNT: create_platform_app(platform)})  # type: ignore[method-assign]
     _register_in_tool(app, platform)
