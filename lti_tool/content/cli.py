@@ -1,0 +1,74 @@
+"""``flask --app wsgi content ...``: validate packages and show what is installed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .errors import ContentPackageError
+from .library import ContentLibrary, PackageCounts, check_tree
+
+content_cli = AppGroup("content", help="Content packages: the course, the manual, the instrument and the cases.")
+
+
+def _content_dir() -> Path:
+    return Path(current_app.config["R2COM"]["CONTENT_DIR"])
+
+
+@content_cli.command("validate")
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+def validate_command(path: Path | None) -> None:
+    """Check every package in PATH (default: CONTENT_DIR), or one package folder; list every problem."""
+    started = time.perf_counter()
+    target = path or _content_dir()
+    library, issues = check_tree(target, _content_dir())
+    elapsed = (time.perf_counter() - started) * 1000
+    if issues:
+        for issue in issues:
+            click.echo(str(issue))
+        files = len({issue.file for issue in issues})
+        click.echo(f"\n{len(issues)} problem{'s' if len(issues) != 1 else ''} in {files} "
+                   f"file{'s' if files != 1 else ''}. The app will not start until they are fixed.", err=True)
+        raise SystemExit(1)
+    assert library is not None
+    if (target / "package.yaml").is_file():
+        package = library.package(target.name)
+        others = ", ".join(p.id for p in library.packages() if p.id != package.id) or "none"
+        click.echo(f"OK: {package.id} {package.version} is valid (references checked against: {others}) in "
+                   f"{elapsed:.0f} ms.")
+        return
+    packages = ", ".join(f"{p.id} {p.version}" for p in library.packages())
+    click.echo(f"OK: {len(library.packages())} packages valid ({packages}) in {elapsed:.0f} ms.")
+
+
+@content_cli.command("list")
+def list_command() -> None:
+    """Show each package with its kind, version, languages and counts."""
+    from .setup import get_library
+
+    try:
+        library: ContentLibrary = get_library(current_app)
+    except ContentPackageError as exc:
+        raise click.ClickException(f"{exc}\n") from exc
+    click.echo(f"{'PACKAGE':18} {'KIND':11} {'VERSION':8} {'LANGUAGES':10} CONTENTS")
+    for counts in library.counts():
+        click.echo(f"{counts.id:18} {counts.kind:11} {counts.version:8} {','.join(counts.languages):10} "
+                   f"{summary(counts)}")
+        for item, details in counts.rows:
+            click.echo(f"    {item:40} {details}".rstrip())
+
+
+def summary(counts: PackageCounts) -> str:
+    """Return the one-line summary of a package's counts."""
+    n = counts.numbers
+    if counts.kind == "course":
+        return f"{n['modules']} modules, {n['pages']} pages, {n['words']:,} words, {n['questions']} questions"
+    if counts.kind == "manual":
+        return f"{n['chapters']} chapters, {n['words']:,} words, {n['glossary_terms']} glossary terms"
+    if counts.kind == "instrument":
+        return f"{n['domains']} (+{n['optional_domains']}) domains"
+    return f"{n['cases']} cases ({n['fictional']} fictional)"
