@@ -192,6 +192,47 @@ def lti_settings() -> None:
     click.echo(settings_markdown())
 
 
+# -- grade delivery ------------------------------------------------------------------------------
+@lti_cli.command("deliver")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit (for cron or a one-off run).")
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 1000),
+              help="Rows claimed per round.")
+@click.option("--idle-seconds", default=2.0, show_default=True, type=click.FloatRange(0.05, 300),
+              help="Pause when nothing is due.")
+@click.option("--lease-seconds", default=120.0, show_default=True, type=click.FloatRange(5, 3600),
+              help="How long claimed rows stay reserved; a killed worker's rows return after this.")
+@click.option("--read-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 120),
+              help="Seconds to wait for a platform's answer.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 32),
+              help="Scores in flight at once (helps with distant platforms).")
+def lti_deliver(once: bool, batch_size: int, idle_seconds: float, lease_seconds: float, read_timeout: float,
+                concurrency: int) -> None:
+    """Send queued grades to the platforms; runs until SIGTERM/SIGINT (several workers may run at once)."""
+    import signal
+    import threading
+
+    from .services.worker import DeliveryWorker
+
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        click.echo(f"Signal {signum}: finishing the current score, then stopping.", err=True)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker = DeliveryWorker(current_app._get_current_object(), batch_size=batch_size,  # type: ignore[attr-defined]
+                                lease_seconds=lease_seconds, read_timeout=read_timeout, concurrency=concurrency)
+        try:
+            handled = worker.run(stop, idle_seconds=idle_seconds, once=once)
+        finally:
+            worker.close()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo(f"Grade delivery stopped after handling {handled} score(s).")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(lti_cli)

@@ -1,0 +1,116 @@
+"""Grade delivery throughput: enqueue N scores, deliver them to a loopback development platform.
+
+Prints scores/s of delivery (claim, token, POST, record) and how many access tokens were requested.
+The platform, the tool's JWKS server and the worker(s) share this process. Scores go to 24 learners
+across N/24 line items, so no score supersedes another and every one is posted.
+
+    .venv/bin/python benchmarks/grade_delivery.py                       # SQLite, 3000 scores, 1 worker
+    .venv/bin/python benchmarks/grade_delivery.py --database postgresql+psycopg://postgres@127.0.0.1:5432/grades_bench
+    .venv/bin/python benchmarks/grade_delivery.py --scores 600 --latency 0.05 --concurrency 8   # a distant LMS
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from lti_tool import create_app  # noqa: E402
+from lti_tool.devplatform.server import serve, start_platform  # noqa: E402
+from lti_tool.extensions import db  # noqa: E402
+from lti_tool.lti.models import Context, Deployment, LtiUser, Platform  # noqa: E402
+from lti_tool.lti.registration import add_platform  # noqa: E402
+from lti_tool.lti.session import ToolSession  # noqa: E402
+from lti_tool.services import enqueue_score  # noqa: E402
+from lti_tool.services.models import DeliveryStatus, GradeOutbox  # noqa: E402
+from lti_tool.services.worker import DeliveryWorker  # noqa: E402
+
+AGS_SCOPES = ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+              "https://purl.imsglobal.org/spec/lti-ags/scope/score"]
+LEARNERS = [str(n) for n in range(1003, 1027)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scores", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=1, help="worker threads, each with its own HTTP session")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=1, help="POSTs in flight per worker")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds the platform waits before answering each score (a distant LMS)")
+    parser.add_argument("--database", default=None, help="SQLAlchemy URL; default a fresh SQLite file")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="r2com-grades-"))
+    app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "KEYS_DIR": str(work / "keys"),
+                      "DATABASE_URL": args.database or f"sqlite:///{work / 'bench.db'}", "DEV_PLATFORM": False,
+                      "DELIVERY_THREAD": False, "LOG_LEVEL": "WARNING"}, env={})
+    logging.getLogger().setLevel(logging.WARNING)
+    tool = serve(app)
+    platform, running = start_platform()
+    cid, dep = platform.add_tool(initiate_login_uri=tool.url + "/lti/login", redirect_uris=[tool.url + "/lti/launch"],
+                                 jwks_uri=tool.url + "/.well-known/jwks.json", line_items=False)
+    columns = -(-args.scores // len(LEARNERS))
+    items = [platform.create_line_item("course-101", cid, f"Quiz {i}", 10) for i in range(columns)]
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        plat = add_platform(name="bench", issuer=platform.issuer, client_id=cid, auth_login_url=platform.url("/auth"),
+                            auth_token_url=platform.url("/token"), key_set_url=platform.url("/.well-known/jwks.json"),
+                            deployment_ids=[dep])
+        ctx = Context(deployment_id=db.session.execute(select(Deployment.id)).scalar_one(), context_id="course-101")
+        db.session.add(ctx)
+        users = [LtiUser(platform_id=plat.id, sub=sub) for sub in LEARNERS]
+        db.session.add_all(users)
+        db.session.commit()
+        start = time.perf_counter()
+        for n in range(args.scores):
+            item = items[n // len(LEARNERS)]
+            user = users[n % len(LEARNERS)]
+            claim = {"scope": AGS_SCOPES, "lineitems": platform.url("/api/ags/course-101/lineitems"),
+                     "lineitem": platform.url(f"/api/ags/course-101/lineitems/{item.item_id}")}
+            session = ToolSession("t", "s", user.id, ctx.id, plat.id, None, "learner", "LtiResourceLinkRequest",
+                                  {"ags": claim})
+            enqueue_score(session, source_kind="bench", source_id=str(n), score_given=n % 11, score_maximum=10)
+            if n % 100 == 99:
+                db.session.commit()
+        db.session.commit()
+        enqueue_seconds = time.perf_counter() - start
+
+    if args.latency:
+        platform.ags_fault = {"mode": "hang", "hang_seconds": args.latency}
+    stop = threading.Event()
+    workers = [DeliveryWorker(app, batch_size=args.batch_size, concurrency=args.concurrency) for _ in range(args.workers)]
+    threads = [threading.Thread(target=w.run, args=(stop,), kwargs={"once": True}) for w in workers]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - start
+    with app.app_context():
+        delivered = db.session.execute(select(func.count()).select_from(GradeOutbox)
+                                       .where(GradeOutbox.status == DeliveryStatus.DELIVERED)).scalar_one()
+        db.session.execute(select(Platform.id)).all()
+    print(f"enqueued {args.scores} scores in {enqueue_seconds:.2f}s ({args.scores / enqueue_seconds:.0f}/s)")
+    print(f"delivered {delivered}/{args.scores} scores in {seconds:.2f}s with {args.workers} worker(s): "
+          f"{delivered / seconds:.0f} scores/s (concurrency {args.concurrency})")
+    print(f"platform received {len(platform.scores)} scores, {platform.score_posts} score POSTs, "
+          f"{platform.token_requests} token request(s)")
+    running.stop()
+    tool.stop()
+    if delivered != args.scores or len(platform.scores) != args.scores:
+        sys.exit("not every score was delivered exactly once")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""Outbound LTI Advantage services: reliable grade delivery (AGS 2.0) through a database outbox.
+
+Other features call :func:`enqueue_score` inside their own transaction and commit; workers
+(``flask --app wsgi lti deliver``, or a thread in development) send the scores.
+"""
+
+from .outbox import (
+    delivery_status,
+    enqueue_completion,
+    enqueue_score,
+    failed_deliveries,
+    retry_delivery,
+)
+
+__all__ = ["delivery_status", "enqueue_completion", "enqueue_score", "failed_deliveries", "retry_delivery"]
