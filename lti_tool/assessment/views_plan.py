@@ -1,0 +1,159 @@
+"""Casework views: the support plan, its printable version, the client's own export, referrals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask_babel import gettext as _
+
+from ..db import utcnow
+from ..extensions import db
+from ..lti.session import session_required
+from . import plan as plan_ops
+from .errors import CaseworkError
+from .occasions import occasion_fields, occasions, priorities, profile_rows
+from .operations import consents, information_records, processing_block, pseudonym
+from .privacy import audit, default_purpose
+from .roles import Action, actions_for, current_actor, get_client
+from .views_common import go, page
+
+
+def _latest_rows(record):
+    done = occasions(record, completed_only=True)
+    if not done:
+        return None, []
+    return done[-1], profile_rows(done[-1])
+
+
+@session_required
+def plan(client_id: str) -> Response:
+    """The support plan: actions, suggestions to choose from, priorities and key strengths."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.VIEW)
+    error = None
+    if request.method == "POST":
+        record = get_client(actor, client_id, Action.EDIT)
+        f = request.form
+        try:
+            if f.get("suggestion_id"):
+                chosen = next((s for s in plan_ops.suggestions(record) if s.id == f["suggestion_id"]), None)
+                if chosen is None:
+                    raise CaseworkError(_("This suggestion is no longer available."), code="suggestion_gone")
+                plan_ops.add_action(actor, record, description=chosen.text, owner=f.get("owner", "practitioner"),
+                                    due_date=f.get("due_date"), domain_id=chosen.domain_id, suggestion_id=chosen.id)
+            else:
+                plan_ops.add_action(actor, record, description=f.get("description", ""),
+                                    owner=f.get("owner", ""), due_date=f.get("due_date"),
+                                    domain_id=f.get("domain_id", ""))
+        except CaseworkError as exc:
+            db.session.rollback()
+            error = exc.detail
+        else:
+            db.session.commit()
+            return go("assessment.plan", "action_added", client_id=record.id)
+    latest, rows = _latest_rows(record)
+    agreed, key_strengths = priorities(rows)
+    audit(actor, "view", "plan", "", client_id=record.id, purpose=default_purpose(actor, record))
+    context = dict[str, Any](actor=actor, client=record, pseudonym=pseudonym(record),
+                             actions=plan_ops.support_actions(record), suggestions=plan_ops.suggestions(record),
+                             agreed=agreed, key_strengths=key_strengths, owners=plan_ops.OWNERS,
+                             statuses=plan_ops.STATUSES, error=error, latest=latest,
+                             allowed=actions_for(actor, record), block=processing_block(record))
+    db.session.commit()
+    return page("assessment/plan.html", status=422 if error else 200, **context)
+
+
+@session_required
+def update_action(client_id: str, action_id: str) -> Response:
+    """Change an action's status, owner, due date or outcome."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.EDIT)
+    f = request.form
+    plan_ops.update_action(actor, record, action_id, status=f.get("status", ""), outcome_note=f.get("outcome_note", ""),
+                           due_date=f.get("due_date"), owner=f.get("owner", ""))
+    db.session.commit()
+    return go("assessment.plan", "saved", client_id=record.id)
+
+
+def _recipient() -> str:
+    return " ".join(request.args.get("recipient", "").split())[:120] or _("the person")
+
+
+@session_required
+def print_plan(client_id: str) -> Response:
+    """The printable support plan, watermarked with recipient and date; it says it is not a risk assessment."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.EXPORT)
+    latest, rows = _latest_rows(record)
+    agreed, key_strengths = priorities(rows)
+    recipient = _recipient()
+    formulation = latest.unseal("formulation_enc", "") if latest else ""
+    # The recipient is free text (it may be a name), so it goes on the watermark only, not in the log.
+    audit(actor, "export", "plan", "", client_id=record.id, purpose="printed support plan")
+    context = dict[str, Any](client=record, pseudonym=pseudonym(record), actions=plan_ops.support_actions(record),
+                             agreed=agreed, key_strengths=key_strengths, owners=plan_ops.OWNERS,
+                             statuses=plan_ops.STATUSES, recipient=recipient, printed_at=utcnow(),
+                             formulation=formulation, latest=latest)
+    db.session.commit()
+    return page("assessment/plan_print.html", **context)
+
+
+@session_required
+def client_export(client_id: str) -> Response:
+    """The person's own record in plain language (Art. 15), for them to keep."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.EXPORT)
+    done = occasions(record, completed_only=True)
+    sections = [(o, profile_rows(o), occasion_fields(o)) for o in done]
+    audit(actor, "export", "client_record", "", client_id=record.id, purpose="copy of own record for the person")
+    context = dict[str, Any](client=record, pseudonym=pseudonym(record), sections=sections, consents=consents(record),
+                             information=information_records(record), actions=plan_ops.support_actions(record),
+                             referrals=plan_ops.referrals(record), owners=plan_ops.OWNERS, statuses=plan_ops.STATUSES,
+                             recipient=pseudonym(record), printed_at=utcnow())
+    db.session.commit()
+    return page("assessment/client_export.html", **context)
+
+
+@session_required
+def referrals(client_id: str) -> Response:
+    """Referrals of a client; a new one only to a recipient the person has consented to."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.VIEW)
+    error = None
+    if request.method == "POST":
+        record = get_client(actor, client_id, Action.REFER)
+        try:
+            service_id = int(request.form.get("service_id", "0"))
+            plan_ops.create_referral(actor, record, service_id=service_id, purpose=request.form.get("purpose", ""),
+                                     shared_note=request.form.get("shared_note", ""))
+        except (CaseworkError, ValueError) as exc:
+            db.session.rollback()
+            error = getattr(exc, "detail", "") or _("Choose a service.")
+        else:
+            db.session.commit()
+            return go("assessment.referrals", "referral_created", client_id=record.id)
+    active = {c.service_id for c in consents(record) if c.kind == "referral" and c.active}
+    services = plan_ops.directory(actor)
+    audit(actor, "view", "referrals", "", client_id=record.id, purpose=default_purpose(actor, record))
+    context = dict[str, Any](actor=actor, client=record, pseudonym=pseudonym(record),
+                             referrals=plan_ops.referrals(record), services=services,
+                             consented=[s for s in services if s.id in active], error=error,
+                             allowed=actions_for(actor, record), form=request.form)
+    db.session.commit()
+    return page("assessment/referrals.html", status=422 if error else 200, **context)
+
+
+@session_required
+def referral_letter(referral_id: str) -> Response:
+    """The referral letter: only the fields this referral needs, watermarked with recipient and date."""
+    actor = current_actor()
+    referral, record = plan_ops.get_referral(actor, referral_id)
+    data = referral.unseal("data_enc", {})
+    service = db.session.get(plan_ops.ReferralService, data.get("service_id"))
+    audit(actor, "export", "referral_letter", referral.id, client_id=record.id,
+          purpose=f"referral letter to service {service.id if service else '?'}")
+    db.session.commit()
+    return page("assessment/referral_letter.html", client=record, pseudonym=pseudonym(record), referral=referral,
+                data=data, service=service, recipient=service.name if service else "", printed_at=utcnow())
+

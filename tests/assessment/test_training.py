@@ -1,0 +1,172 @@
+"""Training mode: scoring against the reference profile, the exercise flow and its grade in the outbox."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from lti_tool.assessment.models import CASE_TABLES
+from lti_tool.assessment.training import compare_domain, mentions, within_one
+from lti_tool.assessment.training_models import TrainingAttempt, TrainingResult
+from lti_tool.extensions import db
+from lti_tool.services.models import GradeOutbox
+
+from .conftest import DOMAINS, INSTRUMENT_FILE, Caller, World
+
+CASE_FILE = INSTRUMENT_FILE.parents[1] / "r2com-cases/cases/c01-daniel.yaml"
+REFERENCE: dict[str, Any] = yaml.safe_load(CASE_FILE.read_text(encoding="utf-8"))["reference_profile"]
+
+
+@pytest.mark.parametrize(("given", "reference", "close"), [
+    ("2", "2", True), ("1", "2", True), ("3", "2", True), ("0", "2", False), ("3", "1", False),
+    ("not_known", "1", False), ("not_known", "not_known", True),
+])
+def test_within_one_step(given: str, reference: str, close: bool) -> None:
+    assert within_one(given, reference) is close
+
+
+def test_key_facts_are_recognised_in_own_words() -> None:
+    fact = "sleeping on his cousin's sofa for \"a few weeks\"; landlord does not know"
+    assert mentions("He sleeps on the cousin's sofa, the landlord doesn't know yet.", fact)
+    assert not mentions("Housing is fine.", fact)
+    assert mentions("About 6,000 kronor owed to a debt collector for the phone", "debt collection letter for about "
+                    "6,000 kronor (phone contract)")
+
+
+def test_character_words_are_flagged() -> None:
+    feedback = compare_domain("housing", {"need": "2", "strength": "1", "evidence_note": "He is lazy and a liar."},
+                              REFERENCE["housing"])
+    assert feedback.character_words == ["lazy", "liar"]
+    assert feedback.points == 2 and not feedback.evidence_ok
+
+
+def perfect_form() -> dict[str, Any]:
+    """The reference ratings, with evidence notes that quote the key facts."""
+    form: dict[str, Any] = {"action": "complete", "formulation": "Wants to build things."}
+    for d in DOMAINS:
+        ref = REFERENCE.get(d)
+        if ref is None:
+            continue
+        form.update({f"{d}.need": ref["need"], f"{d}.strength": ref["strength"], f"{d}.discussed": "discussed",
+                     f"{d}.evidence_note": "; ".join(ref["key_facts"]), f"{d}.client_view": "not_asked"})
+    return form
+
+
+def start(world: World, who: str = "learner") -> tuple[Caller, str]:
+    from .conftest import Caller
+
+    token = world.session_for(who, custom={"r2com_item": "case-exercise", "r2com_case": "c01-daniel"},
+                              ags={"lineitem": "https://lms-a.test/lineitems/7",
+                                   "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]})
+    from flask.testing import FlaskClient
+
+    client: FlaskClient = world.app.test_client()
+    caller = Caller(client, token)
+    resp = client.get("/lti/home", query_string={"ltik": token})
+    resp = client.get(resp.headers["Location"])
+    assert resp.status_code == 303
+    attempt_url = resp.headers["Location"].split("?")[0]
+    return caller, attempt_url
+
+
+def test_exercise_is_marked_fictional_and_uses_the_same_form(world: World) -> None:
+    caller, url = start(world)
+    page = caller.get(url).get_data(as_text=True)
+    assert "FICTIONAL CASE" in page and "Daniel" in page
+    for d in DOMAINS:
+        assert f'name="{d}.need"' in page and f'name="{d}.evidence_note"' in page
+    assert "Context (for trainers)" not in page
+    trainer, trainer_url = start(world, "instructor")
+    assert "Context (for trainers): far-right" in trainer.get(trainer_url).get_data(as_text=True)
+
+
+def test_exercise_scores_and_enqueues_the_grade(world: World) -> None:
+    caller, url = start(world)
+    attempt_id = int(url.rsplit("/", 1)[1])
+    resp = caller.post(url, perfect_form())
+    assert resp.status_code == 303 and resp.headers["Location"].startswith(f"{url}/result")
+    with world.app.app_context():
+        result = db.session.execute(select(TrainingResult)).scalar_one()
+        assert result.score_given == result.score_maximum == 3 * len(REFERENCE)
+        row = db.session.execute(select(GradeOutbox)).scalar_one()
+        assert row.source_kind == "case-exercise" and row.source_id == f"training-attempt-{attempt_id}"
+        assert row.payload["scoreGiven"] == result.score_given and row.payload["scoreMaximum"] == result.score_maximum
+        assert row.payload["activityProgress"] == "Completed" and row.payload["gradingProgress"] == "FullyGraded"
+        assert db.session.execute(select(TrainingAttempt)).scalar_one().subject_type == "fictional_case"
+        for model in CASE_TABLES:  # training never touches the real-client tables (DP-14)
+            assert db.session.execute(select(func.count()).select_from(model)).scalar() == 0
+    page = caller.get(f"{url}/result").get_data(as_text=True)
+    assert f"Training score: {3 * len(REFERENCE)} of {3 * len(REFERENCE)} points" in page
+    # submitting again does not create a second attempt or grade
+    assert caller.post(url, perfect_form()).status_code == 303
+    with world.app.app_context():
+        assert db.session.execute(select(func.count()).select_from(GradeOutbox)).scalar() == 1
+
+
+def test_partial_answers_get_partial_credit_and_feedback(world: World) -> None:
+    caller, url = start(world)
+    form = perfect_form()
+    form["housing.need"] = "0"
+    form["family.evidence_note"] = "He is aggressive."
+    assert caller.post(url, form).status_code == 303
+    page = caller.get(f"{url}/result").get_data(as_text=True)
+    maximum = 3 * len(REFERENCE)
+    assert f"Training score: {maximum - 2} of {maximum} points" in page
+    assert "More than one step apart" in page and "aggressive" in page
+
+
+def test_exercise_drafts_autosave_and_validate(world: World) -> None:
+    caller, url = start(world)
+    attempt_id = url.rsplit("/", 1)[1]
+    resp = caller.post(f"/api/assessment/training/attempts/{attempt_id}/draft",
+                       {"touched": "housing.evidence_note", "housing.evidence_note": "Cousin's sofa"})
+    assert resp.status_code == 200
+    assert "Cousin&#39;s sofa" in caller.get(url).get_data(as_text=True)
+    form = perfect_form()
+    form["housing.evidence_note"] = ""
+    resp = caller.post(url, form)
+    assert resp.status_code == 422
+    with world.app.app_context():
+        assert db.session.execute(select(func.count()).select_from(GradeOutbox)).scalar() == 0
+
+
+def test_attempts_are_private_to_the_learner(world: World, as_) -> None:
+    _, url = start(world)
+    assert as_("instructor").get(url).status_code == 404
+    assert as_("other_org").get(url).status_code == 404
+
+
+def test_trainer_sees_attempts_in_the_course(world: World, as_) -> None:
+    caller, url = start(world)
+    caller.post(url, perfect_form())
+    page = as_("instructor").get("/assessment/training").get_data(as_text=True)
+    assert "Learner" in page and re.search(r"\d+ / \d+", page)
+    assert "Attempts in this course" not in as_("learner").get("/assessment/training").get_data(as_text=True)
+
+
+def test_unknown_case_is_not_found(as_, world: World) -> None:
+    assert as_("learner").get("/assessment/training/cases/no-such-case").status_code == 404
+
+
+def test_trainer_preview_is_not_graded(world: World) -> None:
+    caller, url = start(world, "instructor")
+    assert caller.post(url, perfect_form()).status_code == 303
+    with world.app.app_context():
+        assert db.session.execute(select(func.count()).select_from(GradeOutbox)).scalar() == 0
+        assert db.session.execute(select(TrainingResult)).scalar_one().reported is False
+    assert "This was practice" in caller.get(f"{url}/result").get_data(as_text=True)
+
+
+def test_practice_on_a_case_not_placed_is_not_graded(world: World, as_) -> None:
+    # the learner opened c02 from the training list in a session launched from the c01 exercise link
+    caller, _ = start(world)
+    resp = caller.get("/assessment/training/cases/c02-samira")
+    url = resp.headers["Location"].split("?")[0]
+    form = perfect_form()
+    assert caller.post(url, form).status_code == 303
+    with world.app.app_context():
+        assert db.session.execute(select(func.count()).select_from(GradeOutbox)).scalar() == 0
