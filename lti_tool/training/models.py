@@ -1,0 +1,163 @@
+"""Placements, progress and quiz attempts. Every row is scoped to one context (course) and one user.
+
+Rows record the content package id and version they were made under, so a new package version never
+breaks an attempt in flight or rewrites a stored result: an attempt is shown and scored against the
+version it started under (``ContentLibrary.get_version``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Optional
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, UTCDateTime, bool_false, created_at, utcnow
+
+
+class Placement(Base):
+    """An item placed in a course: chosen in the Deep Linking picker, or set up on a link in the tool.
+
+    Deep-linked placements have no resource link yet (the platform creates it); a placement set up in the
+    tool belongs to exactly one resource link.
+    """
+
+    __tablename__ = "learning_placement"
+    __table_args__ = (UniqueConstraint("resource_link_id"), Index("ix_learning_placement_context", "context_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"))
+    #: The link this placement configures (tool set-up only); NULL for deep-linked items.
+    resource_link_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_resource_link.id", ondelete="CASCADE"))
+    #: An :class:`~lti_tool.training.constants.ItemKind` value.
+    item_kind: Mapped[str] = mapped_column(String(20))
+    #: Module, chapter or case id; empty for the manual and casework.
+    item_id: Mapped[str] = mapped_column(String(100), default="")
+    #: A :class:`~lti_tool.training.constants.Report` value (chapters and the manual).
+    report: Mapped[str] = mapped_column(String(20), default="none")
+    #: "iframe" or "window".
+    presentation: Mapped[str] = mapped_column(String(10), default="iframe")
+    #: The title sent to the platform.
+    title: Mapped[str] = mapped_column(String(400), default="")
+    #: "deep_link" or "tool".
+    source: Mapped[str] = mapped_column(String(20))
+    #: The trainer who placed it.
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
+
+
+class ModuleProgress(Base):
+    """A learner's reading progress through one module: pages seen, where to resume, completion."""
+
+    __tablename__ = "learning_module_progress"
+    __table_args__ = (UniqueConstraint("context_id", "user_id", "module_id"),
+                      Index("ix_learning_module_progress_ctx", "context_id", "module_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(100))
+    #: The course package and the version the progress started under.
+    package_id: Mapped[str] = mapped_column(String(100))
+    package_version: Mapped[str] = mapped_column(String(40))
+    #: Ids of the pages (and the activity) opened, in the order first opened.
+    pages_seen: Mapped[list[Any]] = mapped_column(default=list)
+    #: The last page opened, where "Resume" leads.
+    last_page_id: Mapped[Optional[str]] = mapped_column(String(100))
+    #: How many learning pages the module had when a page was last opened (for the dashboard).
+    pages_total: Mapped[int] = mapped_column(default=0)
+    #: How many of those were seen (pages removed in a later version do not count).
+    pages_done: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[created_at]
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    #: When every learning page had been opened.
+    read_at: Mapped[Optional[dt.datetime]]
+
+
+class AttemptState(StrEnum):
+    """Derived state of a quiz attempt (principle 11): never stored, computed from timestamps."""
+
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class QuizAttempt(Base):
+    """One attempt at a module quiz, scored on the server against the package version it started under."""
+
+    __tablename__ = "learning_quiz_attempt"
+    __table_args__ = (UniqueConstraint("context_id", "user_id", "quiz_id", "number"),
+                      Index("ix_learning_quiz_attempt_ctx", "context_id", "module_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    #: The link of the launch the attempt started from (if any).
+    resource_link_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_resource_link.id", ondelete="SET NULL"))
+    module_id: Mapped[str] = mapped_column(String(100))
+    quiz_id: Mapped[str] = mapped_column(String(100))
+    package_id: Mapped[str] = mapped_column(String(100))
+    #: The package version the attempt is shown and scored under, whatever is published later.
+    package_version: Mapped[str] = mapped_column(String(40))
+    #: The content language the attempt was taken in.
+    lang: Mapped[str] = mapped_column(String(20), default="en")
+    #: 1 for the first attempt of this user at this quiz in this course, then 2, 3...
+    number: Mapped[int]
+    #: The order shown: {"questions": [ids], "options": {qid: [ids]}, "items": {qid: [ids]}, "rights": {qid: [ids]}}.
+    layout: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Answers by question id (saved drafts, then the submitted answers).
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_at: Mapped[created_at]
+    saved_at: Mapped[Optional[dt.datetime]]
+    submitted_at: Mapped[Optional[dt.datetime]]
+    #: Points of the scored questions, and their maximum (short answers never count).
+    points: Mapped[Optional[float]]
+    max_points: Mapped[Optional[float]]
+    #: points / max_points * 100, rounded to 2 decimals.
+    percent: Mapped[Optional[float]]
+    passed: Mapped[Optional[bool]]
+    #: Per question: {"correct": bool | None, "points": float, "max": float, "answered": bool}.
+    results: Mapped[Optional[dict[str, Any]]]
+    #: True on the one attempt whose result counts (the quiz's keep policy: highest or latest).
+    kept: Mapped[bool_false]
+
+    @property
+    def state(self) -> AttemptState:
+        """Return the derived state."""
+        return AttemptState.SUBMITTED if self.submitted_at is not None else AttemptState.IN_PROGRESS
+
+
+class ChapterProgress(Base):
+    """A reader's progress in one manual chapter: opened, and marked as read."""
+
+    __tablename__ = "learning_chapter_progress"
+    __table_args__ = (UniqueConstraint("context_id", "user_id", "chapter_id"),
+                      Index("ix_learning_chapter_progress_ctx", "context_id", "chapter_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    chapter_id: Mapped[str] = mapped_column(String(100))
+    package_id: Mapped[str] = mapped_column(String(100))
+    #: The manual version the chapter was read under.
+    package_version: Mapped[str] = mapped_column(String(40))
+    opened_at: Mapped[created_at]
+    #: When the reader marked the chapter as read.
+    completed_at: Mapped[Optional[dt.datetime]]
+
+
+class Reflection(Base):
+    """A learner's private answers to a module activity's reflection prompts. Never sent to the LMS."""
+
+    __tablename__ = "learning_reflection"
+    __table_args__ = (UniqueConstraint("context_id", "user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(100))
+    package_version: Mapped[str] = mapped_column(String(40))
+    #: One text per prompt, in prompt order.
+    texts: Mapped[list[Any]] = mapped_column(default=list)
+    saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,237 @@
+"""Quiz attempts: start, save, submit (scored on the server), the attempts policy and the kept result."""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any, Mapping
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..content import model as m
+from ..db import utcnow
+from ..errors import NotFound
+from ..extensions import db
+from ..lti.session import ToolSession
+from .catalog import course_at, ensure_snapshot, module_of
+from .errors import AttemptSubmitted, NoAttemptsLeft, NotPlaced
+from .models import AttemptState, QuizAttempt
+from .scoring import score_quiz
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 5000
+
+
+def attempts_of(session: ToolSession, module_id: str, user_id: int | None = None) -> list[QuizAttempt]:
+    """Return a user's attempts at a module's quiz in the session's course, oldest first."""
+    return list(db.session.execute(select(QuizAttempt).where(
+        QuizAttempt.context_id == session.context_id, QuizAttempt.user_id == (user_id or session.user_id),
+        QuizAttempt.module_id == module_id).order_by(QuizAttempt.number)).scalars())
+
+
+def get_attempt(session: ToolSession, attempt_id: int, *, any_user: bool = False) -> QuizAttempt:
+    """Return an attempt of the session's user (or, for ``any_user`` trainers, of anyone) in the session's course.
+
+    Raises:
+        NotFound: No such attempt in this course for this user (another course or person looks the same).
+    """
+    query = select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.context_id == session.context_id)
+    if not any_user:
+        query = query.where(QuizAttempt.user_id == session.user_id)
+    attempt = db.session.execute(query).scalar()
+    if attempt is None:
+        raise NotFound("There is no such quiz attempt for you in this course.", code="attempt_not_found")
+    return attempt
+
+
+def quiz_of(attempt: QuizAttempt) -> tuple[m.Package, m.Module, m.Quiz]:
+    """Return the package, module and quiz as they were when the attempt started.
+
+    Raises:
+        NotPlaced: The module is missing from that version (cannot happen for a stored snapshot).
+    """
+    package, course = course_at(attempt.package_id, attempt.package_version, attempt.lang)
+    try:
+        module = course.module(attempt.module_id)
+    except Exception as exc:  # ContentNotFound
+        raise NotPlaced(f"Module {attempt.module_id} is missing from version {attempt.package_version}.") from exc
+    return package, module, module.quiz
+
+
+def _layout(quiz: m.Quiz, seed: int) -> dict[str, Any]:
+    """Return the order to show questions, options, ordering items and matching choices in."""
+    rng = random.Random(seed)
+    questions = [q.id for q in quiz.questions]
+    if quiz.shuffle:
+        rng.shuffle(questions)
+    layout: dict[str, Any] = {"questions": questions, "options": {}, "items": {}, "rights": {}}
+    for q in quiz.questions:
+        if q.options:
+            ids = [o.id for o in q.options]
+            if quiz.shuffle:
+                rng.shuffle(ids)
+            layout["options"][q.id] = ids
+        if q.items:
+            ids = [i.id for i in q.items]
+            shuffled = ids[:]
+            rng.shuffle(shuffled)
+            if shuffled == ids and len(ids) > 1:  # never show an ordering task already solved
+                shuffled = ids[1:] + ids[:1]
+            layout["items"][q.id] = shuffled
+        if q.pairs:
+            ids = [p.id for p in q.pairs]
+            rng.shuffle(ids)
+            layout["rights"][q.id] = ids
+    return layout
+
+
+def state_for_new(session: ToolSession, module_id: str) -> tuple[m.Quiz, list[QuizAttempt]]:
+    """Return the current quiz and the user's attempts, checking the module exists."""
+    _package, module = module_of(module_id)
+    return module.quiz, attempts_of(session, module_id)
+
+
+def open_attempt(session: ToolSession, module_id: str, lang: str | None = None) -> QuizAttempt:
+    """Return the attempt in progress, or start a new one under the current package version. Flushes.
+
+    Raises:
+        NoAttemptsLeft: Every allowed attempt was used.
+    """
+    package, module = module_of(module_id, lang)
+    attempts = attempts_of(session, module_id)
+    for attempt in attempts:
+        if attempt.state == AttemptState.IN_PROGRESS:
+            return attempt
+    quiz = module.quiz
+    if quiz.max_attempts is not None and len(attempts) >= quiz.max_attempts:
+        raise NoAttemptsLeft(f"{len(attempts)} of {quiz.max_attempts} attempts used.")
+    ensure_snapshot(package)
+    number = len(attempts) + 1
+    attempt = QuizAttempt(context_id=session.context_id, user_id=session.user_id,
+                          resource_link_id=session.resource_link_id, module_id=module_id, quiz_id=quiz.id,
+                          package_id=package.id, package_version=package.version, lang=package.lang, number=number,
+                          layout=_layout(quiz, random.SystemRandom().randrange(2**31)), answers={})
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # The same person started an attempt in another tab at the same moment: use that one.
+        found = [a for a in attempts_of(session, module_id) if a.state == AttemptState.IN_PROGRESS]
+        if found:
+            return found[0]
+        raise
+    log.info("user %s started attempt %s of quiz %s (%s %s)", session.user_id, number, quiz.id, package.id,
+             package.version)
+    return attempt
+
+
+def answers_from_form(quiz: m.Quiz, attempt: QuizAttempt, form: Mapping[str, Any]) -> dict[str, Any]:
+    """Read the answers of every question from a submitted form (``werkzeug`` MultiDict or plain dict)."""
+    getlist = getattr(form, "getlist", lambda key: [form[key]] if key in form else [])
+    answers: dict[str, Any] = {}
+    for q in quiz.questions:
+        name = f"q-{q.id}"
+        if q.type in ("single_choice", "true_false"):
+            value = form.get(name)
+            valid = {o.id for o in q.options} if q.type == "single_choice" else {"true", "false"}
+            if value in valid:
+                answers[q.id] = value
+        elif q.type == "multiple_choice":
+            valid = {o.id for o in q.options}
+            chosen = sorted({v for v in getlist(name) if v in valid})
+            if chosen:
+                answers[q.id] = chosen
+        elif q.type == "ordering":
+            shown = attempt.layout.get("items", {}).get(q.id) or [i.id for i in q.items]
+            positions = []
+            for index, item_id in enumerate(shown):
+                try:
+                    pos = int(form.get(f"{name}-pos-{item_id}", index + 1))
+                except (TypeError, ValueError):
+                    pos = index + 1
+                positions.append((pos, index, item_id))
+            answers[q.id] = [item_id for _pos, _i, item_id in sorted(positions)]
+        elif q.type == "matching":
+            valid = {p.id for p in q.pairs}
+            chosen = {p.id: form.get(f"{name}-{p.id}") for p in q.pairs}
+            chosen = {k: v for k, v in chosen.items() if v in valid}
+            if chosen:
+                answers[q.id] = chosen
+        elif q.type == "short_answer":
+            text = str(form.get(name) or "").strip()[:MAX_TEXT]
+            if text:
+                answers[q.id] = text
+    return answers
+
+
+def _editable(attempt: QuizAttempt) -> None:
+    if attempt.state != AttemptState.IN_PROGRESS:
+        raise AttemptSubmitted(f"Attempt {attempt.number} was submitted at {attempt.submitted_at:%Y-%m-%d %H:%M} UTC.")
+
+
+def save_answers(attempt: QuizAttempt, answers: dict[str, Any]) -> QuizAttempt:
+    """Keep the answers given so far ("finish later"). Flushes.
+
+    Raises:
+        AttemptSubmitted: The attempt was already submitted.
+    """
+    _editable(attempt)
+    attempt.answers = answers
+    attempt.saved_at = utcnow()
+    db.session.flush()
+    return attempt
+
+
+def submit(session: ToolSession, attempt: QuizAttempt, answers: dict[str, Any]) -> QuizAttempt:
+    """Score the attempt against the version it started under and apply the keep policy. Flushes.
+
+    The submit is a conditional UPDATE, so two submits racing (two tabs, a double click) cannot both win.
+
+    Raises:
+        AttemptSubmitted: The attempt was already submitted.
+    """
+    _editable(attempt)
+    _package, _module, quiz = quiz_of(attempt)
+    result = score_quiz(quiz, answers)
+    now = utcnow()
+    won = db.session.execute(update(QuizAttempt).where(QuizAttempt.id == attempt.id,
+                                                       QuizAttempt.submitted_at.is_(None))
+                             .values(submitted_at=now).execution_options(synchronize_session=False)).rowcount
+    if not won:
+        db.session.refresh(attempt)
+        raise AttemptSubmitted("This attempt was submitted a moment ago.")
+    attempt.submitted_at = now
+    attempt.answers = answers
+    attempt.points, attempt.max_points, attempt.percent = result.points, result.max_points, result.percent
+    attempt.passed = result.passed
+    attempt.results = {r.question_id: r.as_json() for r in result.results}
+    db.session.flush()
+    _apply_keep(session, attempt, quiz.keep)
+    log.info("user %s submitted attempt %s of quiz %s: %s%%", session.user_id, attempt.number, quiz.id,
+             attempt.percent)
+    return attempt
+
+
+def _apply_keep(session: ToolSession, attempt: QuizAttempt, keep: str) -> None:
+    """Mark the attempt whose result counts: the highest (earliest on a tie) or the latest."""
+    done = [a for a in attempts_of(session, attempt.module_id, attempt.user_id) if a.submitted_at is not None]
+    if keep == "latest":
+        kept = max(done, key=lambda a: a.number)
+    else:
+        kept = max(done, key=lambda a: (a.percent or 0.0, -a.number))
+    for a in done:
+        a.kept = a.id == kept.id
+    db.session.flush()
+
+
+def kept_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:
+    """Return the attempt whose result counts, if any."""
+    return next((a for a in attempts if a.kept), None)
+
+
+def attempts_used(session: ToolSession, module_id: str) -> int:
+    """Return how many attempts the user started at a module's quiz."""
+    return db.session.execute(select(func.count()).select_from(QuizAttempt).where(
+        QuizAttempt.context_id == session.context_id, QuizAttempt.user_id == session.user_id,
+        QuizAttempt.module_id == module_id)).scalar_one()

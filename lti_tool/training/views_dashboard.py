@@ -1,0 +1,113 @@
+"""The trainer dashboard: roster with progress, filters, per-learner detail, CSV, failed deliveries, chart."""
+
+from __future__ import annotations
+
+from flask import Response, redirect, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..errors import NotFound
+from ..extensions import db
+from ..lti.models import LtiUser
+from ..lti.session import context_of, current_session, instructor_required
+from ..services.outbox import delivery_status, failed_deliveries, retry_delivery
+from . import dashboard as dash
+from .catalog import package_of, turl
+from .chart import Bar, completion_chart
+from .models import ChapterProgress, ModuleProgress, QuizAttempt
+from .roster import RosterError, roster_for
+from .views_common import render
+
+
+def _board(refresh: bool = False) -> dash.Dashboard:
+    session = current_session()
+    context = context_of(session)
+    try:
+        roster = roster_for(session.platform_id, session.context_id, context.memberships_url, refresh=refresh)
+        error = None
+    except RosterError as exc:
+        roster, error = None, str(exc)
+    return dash.build(session, roster, error)
+
+
+def _filters() -> dict[str, str | None]:
+    return {"status": request.args.get("status") or None, "item_key": request.args.get("item") or None,
+            "role": request.args.get("role") or None, "query": (request.args.get("q") or "").strip() or None}
+
+
+@instructor_required
+def dashboard() -> Response:
+    """Show the roster with progress per placed item (paged), the filters, the chart and failed deliveries."""
+    session = current_session()
+    board = _board(refresh=request.args.get("refresh") == "1")
+    filters = _filters()
+    rows = dash.filtered(board, **filters)
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    pages = max(1, -(-len(rows) // dash.PAGE_SIZE))
+    page = min(page, pages)
+    shown = rows[(page - 1) * dash.PAGE_SIZE: page * dash.PAGE_SIZE]
+    bars = [Bar(col.title, done, total) for col, done, total in board.completion()]
+    failures = failed_deliveries(session.context_id)
+    subs = dict(db.session.execute(select(LtiUser.id, LtiUser.sub).where(
+        LtiUser.id.in_({f.user_id for f in failures}))).all()) if failures else {}
+    names = {r.user_id: (r.name or r.sub) for r in board.rows if r.user_id}
+    query = {k: v for k, v in request.args.items() if k not in ("ltik", "page", "refresh")}
+    return render("training/dashboard.html", board=board, rows=shown, total_rows=len(rows), page=page, pages=pages,
+                  filters=filters, statuses=dash.STATUSES, status_label=dash.status_label,
+                  chart=completion_chart(bars), bars=bars, failures=failures, subs=subs, names=names,
+                  counts=board.counts(), query=query, csv_url=turl("training.dashboard_csv", **query),
+                  message=request.args.get("message"), context=context_of(session))
+
+
+@instructor_required
+def dashboard_csv() -> Response:
+    """Download the (filtered) roster with progress as CSV; names only if the platform sent them, never email."""
+    board = _board()
+    rows = dash.filtered(board, **_filters())
+    resp = Response("\ufeff" + dash.csv_text(board, rows), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = 'attachment; filename="training-progress.csv"'
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@instructor_required
+def learner() -> Response:
+    """Show one member's progress in every module, their quiz attempts (with delivery) and chapters read."""
+    session = current_session()
+    sub = request.args.get("sub", "")
+    board = _board()
+    row = dash.member_of(board, sub)
+    if row is None:
+        raise NotFound("This person is not a member of the course.", code="member_not_found")
+    modules, attempts, chapters, deliveries = [], {}, {}, {}
+    course = package_of("course").body
+    manual = package_of("manual").body
+    if row.user_id is not None:
+        uid, ctx = row.user_id, session.context_id
+        progress = {p.module_id: p for p in db.session.execute(select(ModuleProgress).where(
+            ModuleProgress.context_id == ctx, ModuleProgress.user_id == uid)).scalars()}
+        for att in db.session.execute(select(QuizAttempt).where(
+                QuizAttempt.context_id == ctx, QuizAttempt.user_id == uid).order_by(QuizAttempt.number)).scalars():
+            attempts.setdefault(att.module_id, []).append(att)
+            if att.kept:
+                deliveries[att.id] = delivery_status("quiz_attempt", str(att.id))
+        chapters = {c.chapter_id: c for c in db.session.execute(select(ChapterProgress).where(
+            ChapterProgress.context_id == ctx, ChapterProgress.user_id == uid)).scalars()}
+        modules = [(m, progress.get(m.id)) for m in course.modules]  # type: ignore[union-attr]
+    return render("training/learner.html", row=row, board=board, modules=modules, attempts=attempts,
+                  chapters=chapters, manual=manual, deliveries=deliveries, status_label=dash.status_label)
+
+
+@instructor_required
+def retry(outbox_id: int) -> Response:
+    """Send a failed score again (a worker picks it up at once)."""
+    session = current_session()
+    try:
+        retry_delivery(outbox_id, context_id=session.context_id)
+    except LookupError:
+        raise NotFound("There is no such grade delivery in this course.", code="delivery_not_found") from None
+    db.session.commit()
+    return redirect(turl("training.dashboard", message=_("The score will be sent again in a moment.")), code=303)
