@@ -42,6 +42,10 @@ class HotStore:
             "INSERT INTO lti_launch_session (id, user_id, context_id, resource_link_id, role, message_type, data, "
             "expires_at) SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM consumed")
         self._sweep = f"DELETE FROM lti_login_state WHERE expires_at < {ph}"
+        self._load_session = (
+            "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
+            "u.platform_id, p.active FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
+            f"JOIN lti_platform p ON p.id = u.platform_id WHERE s.id = {ph}")
 
     # -- connections -----------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -142,6 +146,27 @@ class HotStore:
                     conn.execute("ROLLBACK")
                     raise
         return self._run(work)
+
+    def load_session(self, session_id: str) -> dict[str, Any] | None:
+        """Return a launch session with its platform id and whether the platform is active, or None."""
+
+        def work(conn: Any) -> Any:
+            cur = conn.cursor()
+            cur.execute(self._load_session, (session_id,))
+            return cur.fetchone()
+
+        row = self._run(work)
+        if row is None:
+            return None
+        data = row[6]
+        if isinstance(data, str):
+            data = json.loads(data)
+        expires = row[7]
+        if isinstance(expires, str):
+            expires = dt.datetime.strptime(expires, _SQLITE_TS)
+        return {"id": row[0], "user_id": row[1], "context_id": row[2], "resource_link_id": row[3], "role": row[4],
+                "message_type": row[5], "data": data or {}, "expires_at": expires.replace(tzinfo=dt.timezone.utc),
+                "platform_id": row[8], "active": bool(row[9])}
 
     def insert_session(self, session: dict[str, Any]) -> None:
         """Insert a launch session on its own (autocommitted); used with the Redis state store."""

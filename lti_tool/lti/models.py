@@ -8,7 +8,7 @@ from typing import Any, Optional
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, bool_false, bool_true, created_at
+from ..db import Base, bool_true, created_at
 
 
 class Platform(Base):

@@ -15,14 +15,13 @@ from typing import Any, Callable, TypeVar
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from ..db import utcnow
 from ..errors import Forbidden
 from ..extensions import db
 from .constants import Role
 from .errors import SessionError
-from .models import Context, LaunchSession, LtiUser, Platform
+from .models import Context
 
 F = TypeVar("F", bound=Callable[..., Any])
 SALT = "r2com-lti-session"
@@ -81,19 +80,14 @@ def load_session(token: str | None) -> ToolSession:
         raise SessionError("The tool session has expired.", code="session_expired") from exc
     except BadSignature as exc:
         raise SessionError("The tool session is not valid.", code="bad_session") from exc
-    row = db.session.execute(
-        select(LaunchSession.id, LaunchSession.user_id, LaunchSession.context_id, LaunchSession.resource_link_id,
-               LaunchSession.role, LaunchSession.message_type, LaunchSession.data, LaunchSession.expires_at,
-               LtiUser.platform_id, Platform.active)
-        .join(LtiUser, LtiUser.id == LaunchSession.user_id)
-        .join(Platform, Platform.id == LtiUser.platform_id)
-        .where(LaunchSession.id == session_id)).first()
-    if row is None or row.expires_at < utcnow():
+    # Every page of the tool checks the session, so this read goes through the launch hot path's raw SQL.
+    row = current_app.extensions["r2com"]["hotpath"].load_session(session_id)
+    if row is None or row["expires_at"] < utcnow():
         raise SessionError("The tool session has ended.", code="session_expired")
-    if not row.active:
+    if not row["active"]:
         raise SessionError("The platform of this session has been disabled.", code="platform_disabled")
-    return ToolSession(token, row.id, row.user_id, row.context_id, row.platform_id, row.resource_link_id,
-                       row.role, row.message_type, row.data or {})
+    return ToolSession(token, row["id"], row["user_id"], row["context_id"], row["platform_id"],
+                       row["resource_link_id"], row["role"], row["message_type"], row["data"])
 
 
 def current_session() -> ToolSession:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, render_template, url_for
+from flask import Flask, Response, render_template
 
 from ..config import ConfigError
 from .hotpath import HotStore

@@ -119,6 +119,7 @@ class LaunchRecorder:
                 "ags": ags or None,
                 "deep_linking_settings": launch.deep_linking_settings or None,
                 "deployment_id": launch.deployment_id,
+                "target_link_uri": launch.claims.get(c.CLAIM_TARGET_LINK_URI),
                 "launched_at": utcnow().isoformat(),
             },
             "expires_at": session_expiry(),

@@ -177,7 +177,7 @@ def canvas_json() -> Response:
                      "target_link_uri": base + "/lti/launch"},
                     {"placement": "course_navigation", "message_type": "LtiResourceLinkRequest",
                      "target_link_uri": base + "/lti/launch", "text": "Training progress",
-                     "visibility": "admins", "default": "disabled"},
+                     "custom_fields": {"r2com_item": "dashboard"}, "default": "disabled"},
                 ],
             },
         }],
