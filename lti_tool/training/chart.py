@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 BAR_HEIGHT = 22
 GAP = 14
-LABEL_WIDTH = 300
+LABEL_WIDTH = 320
 BAR_WIDTH = 360
 VALUE_WIDTH = 170
 
@@ -43,7 +43,7 @@ def completion_chart(bars: list[Bar], *, chart_id: str = "completion-chart") -> 
              f'<desc id="{chart_id}-desc">{escape(desc)}</desc>']
     for index, bar in enumerate(bars):
         y = GAP + index * (BAR_HEIGHT + GAP)
-        label = bar.label if len(bar.label) <= 42 else bar.label[:41] + "…"
+        label = bar.label if len(bar.label) <= 36 else bar.label[:35] + "…"  # full text is in <desc> and the table
         filled = round(BAR_WIDTH * bar.percent / 100)
         parts.append(f'<g><text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT * 0.72:.0f}" text-anchor="end" '
                      f'class="chart-label">{escape(label)}</text>'

@@ -12,12 +12,10 @@ import pytest
 from flask import Flask
 
 from lti_tool.db import utcnow
-from lti_tool.devplatform.driver import Browser
-from lti_tool.devplatform.server import start_platform
 from lti_tool.extensions import db
 from lti_tool.lti.models import Context, Deployment, LaunchSession, LtiUser, Membership, Platform, ResourceLink
 from lti_tool.lti.session import issue_token
-from support import connect, drop_app, make_app, serve_tool
+from support import drop_app, make_app
 
 
 def ltik_of(response: Any) -> str:
@@ -56,34 +54,6 @@ def wrong_form(quiz: Any) -> dict[str, Any]:
         elif q.type == "true_false":
             form[f"q-{q.id}"] = "false" if q.answer else "true"
     return form
-
-
-@pytest.fixture
-def tool(tmp_path):
-    served = serve_tool(tmp_path)
-    yield served
-    served.stop()
-    drop_app(served.app)
-
-
-@pytest.fixture
-def platform():
-    plat, running = start_platform(allow_control=True)
-    yield plat
-    running.stop()
-
-
-@pytest.fixture
-def connected(tool, platform):
-    """(tool, platform, client_id, deployment_id) ready to launch."""
-    cid, deps = connect(tool, platform)
-    return tool, platform, cid, deps[0]
-
-
-@pytest.fixture
-def browser():
-    with Browser() as b:
-        yield b
 
 
 @dataclass
