@@ -54,8 +54,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, 
     lti_setup.init_app(app, settings)
 
     from .errors import register_error_handlers
+    from .web import NoCookieSessionInterface
     from .web import bp as web_bp
 
+    app.session_interface = NoCookieSessionInterface()
     app.register_blueprint(web_bp)
     register_error_handlers(app)
 

@@ -46,3 +46,14 @@ def test_canvas_json(client):
     assert config["oidc_initiation_url"] == "http://tool.test/lti/login"
     assert config["public_jwk_url"] == "http://tool.test/.well-known/jwks.json"
     assert config["extensions"][0]["domain"] == "tool.test"
+
+
+def test_no_cookie_session_is_kept(app, client):
+    import flask
+    import pytest
+
+    resp = client.get("/")
+    assert "session=" not in resp.headers.get("Set-Cookie", "")
+    with app.test_request_context("/"):
+        with pytest.raises(RuntimeError):
+            flask.session["x"] = 1

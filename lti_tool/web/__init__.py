@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template
+from flask.sessions import SessionInterface
 from sqlalchemy import text
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+
+
+class NoCookieSessionInterface(SessionInterface):
+    """The tool keeps no state in Flask's cookie session.
+
+    LMS iframes block third-party cookies, so the tool session travels as the signed ``ltik`` instead
+    (``lti/session.py``). A null session costs nothing per request, and writing to it raises at once,
+    so nobody can come to rely on a cookie that half the learners' browsers would drop.
+    """
+
+    def open_session(self, app: Flask, request: object):  # type: ignore[override]
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: object, response: Response) -> None:  # type: ignore[override]
+        return None
 
 
 def csp_nonce() -> str:
