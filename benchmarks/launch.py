@@ -71,6 +71,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--database", default=None, help="SQLAlchemy URL; default a fresh SQLite file")
     parser.add_argument("--redis", default=None, help="LTI_TOOL_REDIS_URL for the login state")
+    parser.add_argument("--baseline", action="store_true",
+                        help="same load, but each 'launch' is the platform's signing work plus two GET /healthz: "
+                             "the floor that gunicorn and Flask alone cost under identical conditions")
     parser.add_argument("--per-endpoint", action="store_true",
                         help="serve benchmarks/cpu_wsgi.py and print the app's CPU per endpoint (excludes gunicorn)")
     args = parser.parse_args()
@@ -120,7 +123,12 @@ def main() -> None:
                 if i is None:
                     return
                 t0 = time.perf_counter()
-                one_launch(session, platform.base_url, cid, dep, users[i % len(users)])
+                if args.baseline:
+                    platform.sign_jwt({"sub": users[i % len(users)], "nonce": str(i)})  # the platform's RSA work
+                    for _ in range(2):
+                        session.get(base + "/healthz", timeout=10)
+                else:
+                    one_launch(session, platform.base_url, cid, dep, users[i % len(users)])
                 with lock:
                     latencies.append(time.perf_counter() - t0)
 
@@ -140,7 +148,8 @@ def main() -> None:
         split1 = process_tree_cpu(gunicorn.pid, split=True)
         latencies.sort()
         db_kind = "PostgreSQL" if args.database and args.database.startswith("postgres") else "SQLite"
-        print(f"database: {db_kind}{' + Redis state' if args.redis else ''}; gunicorn -w 2; "
+        print(f"{'BASELINE (2 x /healthz) ' if args.baseline else ''}"
+              f"database: {db_kind}{' + Redis state' if args.redis else ''}; gunicorn -w 2; "
               f"{args.launches} launches, concurrency {args.concurrency}")
         print(f"launches/s: {args.launches / elapsed:.1f}")
         print(f"full launch latency p50: {statistics.median(latencies) * 1000:.1f} ms, "
