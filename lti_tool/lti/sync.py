@@ -63,7 +63,6 @@ class LaunchRecorder:
         hit = cache.get(cache_key)
         if hit and hit[1] == fingerprint:
             return hit[0]
-        self._wrote = True
         where = [getattr(model, k) == v for k, v in key.items()]
         row_id = hit[0] if hit else db.session.execute(select(model.id).where(*where)).scalar()
         if row_id is None:
@@ -81,7 +80,6 @@ class LaunchRecorder:
         """
         platform = launch.platform
         deployment_row_id = platform.deployments[launch.deployment_id][0]
-        self._wrote = False
         try:
             user_id = self._upsert(self.users, LtiUser, {"platform_id": platform.id, "sub": launch.sub},
                                    {"name": launch.display_name, "locale": launch.locale})
@@ -104,7 +102,7 @@ class LaunchRecorder:
             role = launch.role
             self._upsert(self.memberships, Membership, {"context_id": context_id, "user_id": user_id},
                          {"role": role.value, "lti_roles": " ".join(launch.roles)[:4000]})
-            if self._wrote:
+            if db.session().in_transaction():  # something was read or written on a cache miss
                 db.session.commit()
         except Exception:
             db.session.rollback()
@@ -124,7 +122,3 @@ class LaunchRecorder:
             },
             "expires_at": session_expiry(),
         }
-
-
-def is_instructor_role(role: str) -> bool:
-    return role in (c.Role.INSTRUCTOR, c.Role.ADMINISTRATOR)
