@@ -100,6 +100,7 @@ def _select_locale() -> str | None:
 def _tune_sqlite(app: Flask) -> None:
     from sqlalchemy import event
 
+    from .db import SQLITE_PRAGMAS
     from .extensions import db
 
     with app.app_context():
@@ -108,9 +109,8 @@ def _tune_sqlite(app: Flask) -> None:
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
+            for pragma in SQLITE_PRAGMAS:
+                cur.execute("PRAGMA " + pragma)
             cur.close()
 
 

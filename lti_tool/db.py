@@ -17,6 +17,10 @@ NAMING_CONVENTION = {
 }
 
 
+#: Applied to every SQLite connection (the ORM's and the launch hot path's): concurrent readers, one writer.
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000")
+
+
 def utcnow() -> dt.datetime:
     """Return the current time as an aware UTC datetime."""
     return dt.datetime.now(dt.timezone.utc)

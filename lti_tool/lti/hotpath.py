@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 
+from ..db import SQLITE_PRAGMAS
+
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -56,7 +58,7 @@ class HotStore:
             conn.autocommit = True
         else:
             conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            for pragma in SQLITE_PRAGMAS:
                 conn.execute("PRAGMA " + pragma)
         return conn
 
@@ -78,8 +80,8 @@ class HotStore:
                         raise
                 continue
             except Exception:
-                if not self._pg:
-                    conn.execute("ROLLBACK") if conn.in_transaction else None
+                if not self._pg and conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 self._release(conn)
                 raise
             self._release(conn)
