@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -16,6 +15,7 @@ from typing import Any, Iterator
 
 import requests
 from flask import current_app
+from requests.utils import parse_header_links
 
 from ..lti.constants import SCOPE_NRPS
 from ..services.tokens import TokenError
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_PAGES = 1000
 CACHE_SECONDS = 120
-_LINK_RE = re.compile(r'<([^>]*)>((?:\s*;\s*[^;,]+)*)')
 
 
 class RosterError(Exception):
@@ -56,11 +55,9 @@ def next_link(header: str | None) -> str | None:
     """Return the ``rel="next"`` URL of a Link header, unchanged (never lowercased or re-encoded)."""
     if not header:
         return None
-    for url, params in _LINK_RE.findall(header):
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "rel" and "next" in value.strip().strip('"').lower().split():
-                return url.strip()
+    for link in parse_header_links(header):
+        if "next" in link.get("rel", "").lower().split():
+            return link["url"]
     return None
 
 
