@@ -48,7 +48,8 @@ def keys_rotate() -> None:
                "then run `flask --app wsgi lti keys retire OLD_KID`.")
 
 
-@keys_cli.command("retire")
+# Key ids are base64url thumbprints and may start with "-"; they must not be taken for options.
+@keys_cli.command("retire", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 def keys_retire(kid: str) -> None:
     """Stop publishing key KID and delete its private key file."""

@@ -93,3 +93,13 @@ def test_urls_and_settings(runner):
     urls = runner.invoke(args=["lti", "urls"]).output
     assert "http://tool.test/lti/login" in urls and "http://tool.test/.well-known/jwks.json" in urls
     assert "LTI_TOOL_BASE_URL" in runner.invoke(args=["lti", "settings"]).output
+
+
+def test_retire_accepts_a_kid_starting_with_a_dash(app, runner, monkeypatch):
+    from lti_tool.lti.keys import KeyRing
+
+    seen = []
+    monkeypatch.setattr(KeyRing, "retire", lambda self, kid: seen.append(kid))
+    result = runner.invoke(args=["lti", "keys", "retire", "-Sx9_thumbprint"])
+    assert result.exit_code == 0, result.output
+    assert seen == ["-Sx9_thumbprint"]
