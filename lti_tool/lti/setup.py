@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, render_template
 
 from ..config import ConfigError
+from .fastpath import LaunchFastPath
 from .hotpath import HotStore
 from .keys import KeyRing
 from .launch import LaunchPolicy
@@ -92,3 +93,4 @@ def init_app(app: Flask, settings: dict[str, Any]) -> None:
 
     app.register_blueprint(views_bp)
     app.register_blueprint(registration_bp)
+    app.wsgi_app = LaunchFastPath(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
 from ..errors import NotFound
-from .errors import StateMismatch
-from .launch import LtiLaunch, StrictMessageLaunch
-from .login import StrictOIDCLogin
-from .session import current_session, issue_token, session_required
+from .fastpath import HANDOVER_KEY
+from .flow import LaunchResult, LoginResult, launch_flow
+from .launch import StrictMessageLaunch
+from .session import current_session, session_required
 
 bp = Blueprint("lti", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
-
-STATE_COOKIE_PREFIX = "r2com-lti-"
-#: A browser may start several launches at once (two activities on one course page), but logins that
-#: never finish must not pile up cookies: keep only the newest few.
-MAX_STATE_COOKIES = 4
 
 
 def _ext() -> dict:
@@ -30,17 +26,12 @@ def _settings() -> dict:
     return current_app.config["R2COM"]
 
 
-def _cookie_name(state: str) -> str:
-    return STATE_COOKIE_PREFIX + state[:22]
-
-
-def _set_state_cookie(resp: Response, state: str, binding: str) -> None:
-    secure = request.is_secure
-    stale = [name for name in request.cookies if name.startswith(STATE_COOKIE_PREFIX)]
-    for name in stale[: max(0, len(stale) - (MAX_STATE_COOKIES - 1))]:  # oldest first, as browsers send them
-        resp.delete_cookie(name, path="/lti/", secure=secure, samesite="None" if secure else "Lax", partitioned=secure)
-    resp.set_cookie(_cookie_name(state), binding, max_age=_settings()["LOGIN_STATE_TTL"], path="/lti/", httponly=True,
-                    secure=secure, samesite="None" if secure else "Lax", partitioned=secure)
+def _handed_over() -> Any:
+    """What the WSGI fast path already worked out for this request (a result or an error), if anything."""
+    done = request.environ.pop(HANDOVER_KEY, None)
+    if isinstance(done, BaseException):
+        raise done
+    return done
 
 
 @bp.get("/.well-known/jwks.json")
@@ -55,18 +46,17 @@ def jwks() -> Response:
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login() -> Response:
     """OIDC login initiation: check the platform, keep the state server-side, send the browser on."""
-    params = request.args if request.method == "GET" else request.form
-    ext = _ext()
-    oidc = StrictOIDCLogin(params, tool_conf=ext["tool_conf"], directory=ext["platforms"], states=ext["states"],
-                           base_url=_settings()["BASE_URL"], state_ttl=_settings()["LOGIN_STATE_TTL"]).prepare()
-    if oidc.params.get("lti_storage_target"):
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(oidc.auth_url))
+    result: LoginResult = _handed_over() or launch_flow().login(
+        request.args if request.method == "GET" else request.form, request.cookies, request.is_secure)
+    if result.storage_target:
+        oidc = result.oidc
         resp = Response(render_template("lti/storage_put.html", auth_url=oidc.auth_url, state=oidc.state,
-                                        binding=oidc.binding, target=oidc.params["lti_storage_target"],
-                                        origin=origin))
+                                        binding=oidc.binding, target=result.storage_target,
+                                        origin=result.platform_origin))
     else:
-        resp = redirect(oidc.auth_url, code=302)
-    _set_state_cookie(resp, oidc.state, oidc.binding)
+        resp = redirect(result.oidc.auth_url, code=302)
+    for cookie in result.set_cookies:
+        resp.headers.add("Set-Cookie", cookie)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -74,29 +64,13 @@ def login() -> Response:
 @bp.post("/lti/launch")
 def launch() -> Response:
     """Verify the id_token, consume the login state, open a tool session and show the tool."""
-    form = request.form
-    state = form.get("state", "")
-    proof = (request.cookies.get(_cookie_name(state)) if state else None) or form.get("lti_binding") or ""
-    ext = _ext()
-    message = StrictMessageLaunch(form, tool_conf=ext["tool_conf"], directory=ext["platforms"],
-                                  keys=ext["platform_keys"], states=ext["states"], policy=ext["launch_policy"])
-    message.validate()
-    lti = LtiLaunch(message.claims, message.platform)
-    opened = None
-    if state and proof:
-        session = ext["recorder"].prepare_session(lti)
-        if ext["states"].consume_and_open(state, binding=proof, nonce=lti.claims["nonce"], platform_id=lti.platform.id,
-                                          session=session):
-            opened = session["id"]
-    if opened is None:
-        try:
-            message.diagnose_state(state)
-        except StateMismatch as exc:
-            if exc.code != "state_not_bound" or message.state_record is None:
-                raise
-            return _unbound_launch(message, state)
-    resp = redirect(url_for("lti.home", ltik=issue_token(opened)), code=303)
-    resp.delete_cookie(_cookie_name(state), path="/lti/")
+    result: LaunchResult = _handed_over() or launch_flow().launch(request.form, request.cookies, request.is_secure)
+    if not result.opened:
+        return _unbound_launch(result.message, result.state)
+    resp = redirect(url_for("lti.home", ltik=result.token), code=303)
+    for cookie in result.set_cookies:
+        resp.headers.add("Set-Cookie", cookie)
+    resp.headers["Cache-Control"] = "no-store"  # the address carries the new session's token
     return resp
 
 

@@ -38,17 +38,24 @@ def _template_helpers() -> dict:
     return {"csp_nonce": csp_nonce}
 
 
+def security_headers(frame_ancestors: list[str], nonce: str | None = None) -> list[tuple[str, str]]:
+    """The headers every response carries: CSP (framing only by the configured LMS origins) and friends."""
+    ancestors = " ".join(frame_ancestors) or "'self'"
+    script_src = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    return [
+        ("Content-Security-Policy",
+         f"default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; "
+         f"object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}"),
+        ("X-Content-Type-Options", "nosniff"),
+        # Session tokens travel in URLs inside the LMS iframe; never leak them to other sites.
+        ("Referrer-Policy", "same-origin"),
+    ]
+
+
 @bp.after_app_request
 def _security_headers(resp: Response) -> Response:
-    ancestors = " ".join(current_app.config["R2COM"]["FRAME_ANCESTORS"]) or "'self'"
-    script_src = f"'self' 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else "'self'"
-    resp.headers.setdefault(
-        "Content-Security-Policy",
-        f"default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; "
-        f"object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}")
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Session tokens travel in URLs inside the LMS iframe; never leak them to other sites.
-    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    for name, value in security_headers(current_app.config["R2COM"]["FRAME_ANCESTORS"], g.get("csp_nonce")):
+        resp.headers.setdefault(name, value)
     return resp
 
 
