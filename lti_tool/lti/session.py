@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from flask import current_app, g, request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from ..db import utcnow
 from ..errors import Forbidden
@@ -50,16 +51,22 @@ class ToolSession:
         return self.role == Role.ADMINISTRATOR
 
 
-def _serializer() -> URLSafeTimedSerializer:
+def _signer() -> TimestampSigner:
     ext = current_app.extensions["r2com"]
-    if "session_serializer" not in ext:
-        ext["session_serializer"] = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-    return ext["session_serializer"]
+    signer = ext.get("session_signer")
+    if signer is None:
+        signer = ext["session_signer"] = TimestampSigner(current_app.config["SECRET_KEY"], salt=SALT,
+                                                         digest_method=hashlib.sha256)
+    return signer
 
 
 def issue_token(session_id: str) -> str:
-    """Sign a token for a launch session."""
-    return _serializer().dumps(session_id)
+    """Sign a token for a launch session: ``<session id>.<timestamp>.<HMAC-SHA256>``, all URL-safe.
+
+    The session id is already random and unguessable; the signature means that a leaked list of session
+    ids (a database backup, say) cannot be turned into working tokens without the secret key.
+    """
+    return _signer().sign(session_id).decode("ascii")
 
 
 def _token_from_request() -> str | None:
@@ -75,7 +82,7 @@ def load_session(token: str | None) -> ToolSession:
         raise SessionError("No tool session was sent with this request.", code="no_session")
     max_age = current_app.config["R2COM"]["SESSION_HOURS"] * 3600
     try:
-        session_id = _serializer().loads(token, max_age=max_age)
+        session_id = _signer().unsign(token, max_age=max_age).decode("ascii")
     except SignatureExpired as exc:
         raise SessionError("The tool session has expired.", code="session_expired") from exc
     except BadSignature as exc:
