@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any, Mapping
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from pylti1p3.oidc_login import OIDCLogin
 
@@ -15,6 +16,13 @@ from .tool_config import DatabaseToolConf, PlatformDirectory, PlatformInfo
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id",
                 "deployment_id", "canvas_region", "canvas_environment", "lti_storage_target")
 MAX_PARAM_LENGTH = 4096
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def query_string(params: dict[str, str]) -> str:
+    """``urlencode`` with the same output, quicker for the mostly URL-safe values of a login redirect."""
+    return "&".join(key + "=" + (value if _UNRESERVED.fullmatch(value) else quote_plus(value))
+                    for key, value in params.items())
 
 
 class _Unused:
@@ -28,7 +36,7 @@ class StrictOIDCLogin(OIDCLogin):
     def __init__(self, params: Mapping[str, str], *, tool_conf: DatabaseToolConf, directory: PlatformDirectory,
                  states: StateStore, base_url: str, state_ttl: int):
         super().__init__(None, tool_conf, _Unused(), _Unused())
-        self._params = {k: v for k, v in params.items() if k in LOGIN_PARAMS and isinstance(v, str)}
+        self._params = {k: params[k] for k in LOGIN_PARAMS if isinstance(params.get(k), str)}
         self._directory = directory
         self._states = states
         self._base_url = base_url
@@ -45,8 +53,9 @@ class StrictOIDCLogin(OIDCLogin):
         raise NotImplementedError
 
     @property
-    def params(self) -> dict[str, str]:
-        return dict(self._params)
+    def params(self) -> Mapping[str, str]:
+        """The login parameters this tool reads (others are dropped); do not modify."""
+        return self._params
 
     def prepare(self) -> "StrictOIDCLogin":
         """Check the request, store the state and build the platform's authorization URL."""
@@ -76,7 +85,7 @@ class StrictOIDCLogin(OIDCLogin):
         self.binding = secrets.token_urlsafe(24)
         nonce = secrets.token_urlsafe(32)
         self._states.put(self.state, StateRecord(nonce=nonce, platform_id=info.id, binding=self.binding,
-                                                 params=self.params), self._state_ttl)
+                                                 params=self._params), self._state_ttl)
         auth = {
             "scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
             "client_id": info.client_id, "redirect_uri": self._base_url + "/lti/launch", "state": self.state,
@@ -85,7 +94,7 @@ class StrictOIDCLogin(OIDCLogin):
         if self._params.get("lti_message_hint"):
             auth["lti_message_hint"] = self._params["lti_message_hint"]
         sep = "&" if "?" in info.auth_login_url else "?"
-        self.auth_url = info.auth_login_url + sep + urlencode(auth)
+        self.auth_url = info.auth_login_url + sep + query_string(auth)
         return self
 
     def validate_oidc_login(self):
