@@ -10,8 +10,8 @@ the launch session only when it did. Everything else in the tool uses the ORM as
 from __future__ import annotations
 
 import datetime as dt
+import collections
 import json
-import queue
 import random
 from typing import Any, Callable
 
@@ -31,7 +31,9 @@ class HotStore:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._pg = self._dialect == "postgresql"
-        self._pool: queue.LifoQueue[Any] = queue.LifoQueue(maxsize=pool_size)
+        # Idle connections, newest last; deque's append and pop are atomic, so threads need no lock.
+        self._pool: collections.deque[Any] = collections.deque()
+        self._pool_size = pool_size
         ph = "%s" if self._pg else "?"
         self._insert_state = (f"INSERT INTO lti_login_state (state, nonce, binding, platform_id, params, expires_at) "
                               f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph})")
@@ -67,8 +69,8 @@ class HotStore:
         errors = self._engine.dialect.loaded_dbapi
         for attempt in (1, 2):
             try:
-                conn = self._pool.get_nowait()
-            except queue.Empty:
+                conn = self._pool.pop()
+            except IndexError:
                 conn = self._connect()
             try:
                 result = work(conn)
@@ -89,21 +91,22 @@ class HotStore:
         raise RuntimeError("unreachable")  # pragma: no cover
 
     def _release(self, conn: Any) -> None:
-        try:
-            self._pool.put_nowait(conn)
-        except queue.Full:
+        if len(self._pool) < self._pool_size:
+            self._pool.append(conn)
+        else:
             conn.close()
 
     def close(self) -> None:
         while True:
             try:
-                self._pool.get_nowait().close()
-            except queue.Empty:
+                self._pool.pop().close()
+            except IndexError:
                 return
 
     def _ts(self, value: dt.datetime) -> Any:
+        """A UTC datetime as the column stores it: naive for psycopg, SQLAlchemy's text format for SQLite."""
         naive = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return naive if self._pg else naive.strftime(_SQLITE_TS)
+        return naive if self._pg else naive.isoformat(" ", "microseconds")
 
     # -- operations ------------------------------------------------------------------------------
     def put_state(self, state: str, nonce: str, binding: str, platform_id: int, params: dict[str, Any],

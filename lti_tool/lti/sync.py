@@ -80,29 +80,28 @@ class LaunchRecorder:
         """
         platform = launch.platform
         deployment_row_id = platform.deployments[launch.deployment_id][0]
+        ctx, ags, link, custom = launch.context, launch.ags, launch.resource_link, launch.custom
+        role = launch.role
         try:
             user_id = self._upsert(self.users, LtiUser, {"platform_id": platform.id, "sub": launch.sub},
                                    {"name": launch.display_name, "locale": launch.locale})
-            ctx = launch.context
-            ags = launch.ags
             context_id = self._upsert(
                 self.contexts, Context, {"deployment_id": deployment_row_id, "context_id": str(ctx.get("id", ""))[:255]},
                 {"title": (str(ctx["title"])[:400] if ctx.get("title") else None),
                  "label": (str(ctx["label"])[:200] if ctx.get("label") else None),
                  "memberships_url": launch.nrps_url,
                  "lineitems_url": ags.get("lineitems"),
-                 "ags_scopes": " ".join(ags.get("scope", [])) if isinstance(ags.get("scope"), list) else None})
+                 "ags_scopes": " ".join(ags["scope"]) if isinstance(ags.get("scope"), list) else None})
             link_id = None
-            if launch.resource_link.get("id"):
-                link = launch.resource_link
+            if link.get("id"):
                 link_id = self._upsert(
                     self.links, ResourceLink, {"context_id": context_id, "resource_link_id": str(link["id"])[:255]},
                     {"title": (str(link["title"])[:400] if link.get("title") else None),
-                     "custom": launch.custom or None, "lineitem_url": ags.get("lineitem")})
-            role = launch.role
+                     "custom": custom or None, "lineitem_url": ags.get("lineitem")})
             self._upsert(self.memberships, Membership, {"context_id": context_id, "user_id": user_id},
                          {"role": role.value, "lti_roles": " ".join(launch.roles)[:4000]})
-            if db.session().in_transaction():  # something was read or written on a cache miss
+            # Only a cache miss reads or writes; don't even create an ORM session otherwise.
+            if db.session.registry.has() and db.session().in_transaction():
                 db.session.commit()
         except Exception:
             db.session.rollback()
@@ -112,7 +111,7 @@ class LaunchRecorder:
             "id": secrets.token_urlsafe(32), "user_id": user_id, "context_id": context_id,
             "resource_link_id": link_id, "role": role.value, "message_type": launch.message_type,
             "data": {
-                "custom": launch.custom,
+                "custom": custom,
                 "return_url": launch.return_url,
                 "ags": ags or None,
                 "deep_linking_settings": launch.deep_linking_settings or None,
