@@ -18,7 +18,7 @@ NAMING_CONVENTION = {
 
 
 #: Applied to every SQLite connection (the ORM's and the launch hot path's): concurrent readers, one writer.
-SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000", "mmap_size=268435456")
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000")
 
 
 def utcnow() -> dt.datetime:
