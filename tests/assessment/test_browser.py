@@ -131,7 +131,9 @@ def test_casework_flow_by_keyboard(served: tuple[Any, str], browser: Any) -> Non
     page.keyboard.press("Space")
     tab_to(page, "#formulation")
     page.keyboard.type(FORMULATION)
-    page.wait_for_function("document.getElementById('autosave-status').textContent.startsWith('All changes saved')")
+    # A locator wait runs in Playwright's own isolated world: a string predicate would need eval, which the
+    # tool's Content-Security-Policy rightly forbids (Playwright 1.65 evaluates it in the page).
+    sync_api.expect(page.locator("#autosave-status")).to_have_text(re.compile(r"^All changes saved"), timeout=10_000)
 
     # the tab is closed and the form opened again: everything typed is still there
     page.close()
