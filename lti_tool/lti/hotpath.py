@@ -31,7 +31,8 @@ class HotStore:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._pg = self._dialect == "postgresql"
-        # Idle connections, newest last; deque's append and pop are atomic, so threads need no lock.
+        # Idle connections (as one reusable cursor each), newest last; deque's append and pop are atomic,
+        # so threads need no lock.
         self._pool: collections.deque[Any] = collections.deque()
         self._pool_size = pool_size
         ph = "%s" if self._pg else "?"
@@ -53,6 +54,7 @@ class HotStore:
 
     # -- connections -----------------------------------------------------------------------------
     def _connect(self) -> Any:
+        """A new connection's cursor: every statement here runs on it (a new cursor per call costs more)."""
         dialect = self._engine.dialect
         cargs, cparams = dialect.create_connect_args(self._engine.url)
         conn = dialect.connect(*cargs, **cparams)
@@ -62,44 +64,44 @@ class HotStore:
             conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
             for pragma in SQLITE_PRAGMAS:
                 conn.execute("PRAGMA " + pragma)
-        return conn
+        return conn.cursor()
 
     def _run(self, work: Callable[[Any], Any]) -> Any:
-        """Run ``work(connection)``; on a broken connection, retry once on a fresh one."""
+        """Run ``work(cursor)``; on a broken connection, retry once on a fresh one."""
         errors = self._engine.dialect.loaded_dbapi
         for attempt in (1, 2):
             try:
-                conn = self._pool.pop()
+                cur = self._pool.pop()
             except IndexError:
-                conn = self._connect()
+                cur = self._connect()
             try:
-                result = work(conn)
+                result = work(cur)
             except (errors.OperationalError, errors.InterfaceError):
                 try:
-                    conn.close()
+                    cur.connection.close()
                 finally:
                     if attempt == 2:
                         raise
                 continue
             except Exception:
-                if not self._pg and conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                self._release(conn)
+                if not self._pg and cur.connection.in_transaction:
+                    cur.execute("ROLLBACK")
+                self._release(cur)
                 raise
-            self._release(conn)
+            self._release(cur)
             return result
         raise RuntimeError("unreachable")  # pragma: no cover
 
-    def _release(self, conn: Any) -> None:
+    def _release(self, cur: Any) -> None:
         if len(self._pool) < self._pool_size:
-            self._pool.append(conn)
+            self._pool.append(cur)
         else:
-            conn.close()
+            cur.connection.close()
 
     def close(self) -> None:
         while True:
             try:
-                self._pool.pop().close()
+                self._pool.pop().connection.close()
             except IndexError:
                 return
 
@@ -115,8 +117,7 @@ class HotStore:
         args = (state, nonce, binding, platform_id, json.dumps(params), self._ts(expires_at))
         sweep = random.randrange(self.SWEEP_EVERY) == 0
 
-        def work(conn: Any) -> None:
-            cur = conn.cursor()
+        def work(cur: Any) -> None:
             cur.execute(self._insert_state, args)
             if sweep:
                 cur.execute(self._sweep, (self._ts(now - dt.timedelta(hours=1)),))
@@ -132,37 +133,35 @@ class HotStore:
                         self._ts(session["expires_at"]))
 
         if self._pg:
-            def work(conn: Any) -> bool:
-                cur = conn.cursor()
+            def work(cur: Any) -> bool:
                 cur.execute(self._consume_and_open, consume_args + session_args)
                 return cur.rowcount == 1
         else:
-            def work(conn: Any) -> bool:
-                conn.execute("BEGIN IMMEDIATE")
+            def work(cur: Any) -> bool:
+                cur.execute("BEGIN IMMEDIATE")
                 try:
-                    cur = conn.execute(self._consume, consume_args)
-                    if cur.rowcount != 1:
-                        conn.execute("ROLLBACK")
+                    if cur.execute(self._consume, consume_args).rowcount != 1:
+                        cur.execute("ROLLBACK")
                         return False
-                    conn.execute(self._insert_session, session_args)
-                    conn.execute("COMMIT")
+                    cur.execute(self._insert_session, session_args)
+                    cur.execute("COMMIT")
                     return True
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    cur.execute("ROLLBACK")
                     raise
         return self._run(work)
 
     def load_session(self, session_id: str) -> dict[str, Any] | None:
         """Return a launch session with its platform id and whether the platform is active, or None."""
 
-        def work(conn: Any) -> Any:
-            cur = conn.cursor()
+        def work(cur: Any) -> Any:
             cur.execute(self._load_session, (session_id,))
-            return cur.fetchone()
+            return cur.fetchall()  # all (at most one): a half-read SQLite statement would hold its snapshot
 
-        row = self._run(work)
-        if row is None:
+        rows = self._run(work)
+        if not rows:
             return None
+        row = rows[0]
         data = row[6]
         if isinstance(data, str):
             data = json.loads(data)
@@ -178,7 +177,7 @@ class HotStore:
         args = (session["id"], session["user_id"], session["context_id"], session["resource_link_id"],
                 session["role"], session["message_type"], json.dumps(session["data"]), self._ts(session["expires_at"]))
 
-        def work(conn: Any) -> None:
-            conn.cursor().execute(self._insert_session, args)
+        def work(cur: Any) -> None:
+            cur.execute(self._insert_session, args)
 
         self._run(work)
