@@ -9,7 +9,7 @@ in an app context, and writes the redirect itself. Everything else goes to Flask
   long, too many fields): the request reaches Flask untouched;
 - refused logins and launches: the error is handed over and raised inside the Flask view, so error
   pages, JSON answers and logging stay in one place;
-- launches and logins that answer with a page (platform storage, "open in a new window"): the result
+- logins and launches that answer with a page (platform storage, "open in a new window"): the result
   is handed over and the view renders it.
 
 Nothing is worked out twice: a handed-over request carries its result in ``environ[HANDOVER_KEY]``.
@@ -24,7 +24,7 @@ from urllib.parse import unquote_plus
 import werkzeug.urls  # noqa: F401 - registers the _NOT_UTF8 error handler
 from flask import Flask
 
-from .flow import STATE_COOKIE_PREFIX, LaunchResult, LoginResult, launch_flow
+from .flow import STATE_COOKIE_PREFIX, LaunchFlow, LaunchResult, LoginResult
 
 HANDOVER_KEY = "r2com.lti.handover"
 LOGIN_PATH = "/lti/login"
@@ -75,9 +75,10 @@ def _state_cookies(header: str) -> dict[str, str]:
 class LaunchFastPath:
     """WSGI middleware in front of the Flask app (``app.wsgi_app``); see the module docstring."""
 
-    def __init__(self, app: Flask, wsgi_app: Callable[[dict, StartResponse], Iterable[bytes]]):
+    def __init__(self, app: Flask, wsgi_app: Callable[[dict, StartResponse], Iterable[bytes]], flow: LaunchFlow):
         self.app = app
         self.wsgi_app = wsgi_app
+        self.flow = flow
         self._max_body = app.config["MAX_CONTENT_LENGTH"]
         self._headers: list[tuple[str, str]] | None = None
 
@@ -86,7 +87,7 @@ class LaunchFastPath:
         method = environ.get("REQUEST_METHOD")
         if path == LOGIN_PATH and method in ("GET", "POST"):
             params = self._params(environ, method)
-            if params is not None and not params.get("lti_storage_target"):
+            if params is not None:
                 return self._run(environ, start_response, self._login, params)
         elif path == LAUNCH_PATH and method == "POST":
             form = self._params(environ, method)
@@ -112,13 +113,11 @@ class LaunchFastPath:
         return _parse(body.decode("utf-8", _NOT_UTF8))
 
     # -- the two endpoints -----------------------------------------------------------------------
-    @staticmethod
-    def _login(environ: dict[str, Any], params: dict[str, str], secure: bool) -> LoginResult:
-        return launch_flow().login(params, _state_cookies(environ.get("HTTP_COOKIE", "")), secure)
+    def _login(self, environ: dict[str, Any], params: dict[str, str], secure: bool) -> LoginResult:
+        return self.flow.login(params, _state_cookies(environ.get("HTTP_COOKIE", "")), secure)
 
-    @staticmethod
-    def _launch(environ: dict[str, Any], form: dict[str, str], secure: bool) -> LaunchResult:
-        return launch_flow().launch(form, _state_cookies(environ.get("HTTP_COOKIE", "")), secure)
+    def _launch(self, environ: dict[str, Any], form: dict[str, str], secure: bool) -> LaunchResult:
+        return self.flow.launch(form, _state_cookies(environ.get("HTTP_COOKIE", "")), secure)
 
     def _run(self, environ: dict[str, Any], start_response: StartResponse,
              work: Callable[[dict[str, Any], dict[str, str], bool], Any], params: dict[str, str]) -> Iterable[bytes]:
@@ -128,7 +127,7 @@ class LaunchFastPath:
                 result = work(environ, params, secure)
             except Exception as exc:  # refused (or broken): Flask's error handlers answer and log it
                 result = exc
-        if isinstance(result, LoginResult):
+        if isinstance(result, LoginResult) and not result.storage_target:
             return self._redirect(start_response, "302 FOUND", result.oidc.auth_url, result.set_cookies)
         if isinstance(result, LaunchResult) and result.opened:
             location = environ.get("SCRIPT_NAME", "") + HOME_PATH + "?ltik=" + str(result.token)

@@ -42,6 +42,11 @@ def _cookie(name: str, value: str, max_age: int, secure: bool) -> str:
     return attrs + ("; Secure; SameSite=None; Partitioned" if secure else "; SameSite=Lax")
 
 
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL: the target origin for postMessage to the platform."""
+    return "{0.scheme}://{0.netloc}".format(urlsplit(url))
+
+
 def delete_state_cookie(state: str, secure: bool) -> str:
     return _cookie(state_cookie_name(state), "", 0, secure)
 
@@ -60,7 +65,7 @@ class LoginResult:
 
     @property
     def platform_origin(self) -> str:
-        return "{0.scheme}://{0.netloc}".format(urlsplit(self.oidc.auth_url))
+        return origin_of(self.oidc.auth_url)
 
 
 @dataclass
@@ -129,9 +134,5 @@ class LaunchFlow:
 
 
 def launch_flow() -> LaunchFlow:
-    """The current app's flow (made once per app)."""
-    ext = current_app.extensions["r2com"]
-    flow = ext.get("flow")
-    if flow is None:
-        flow = ext["flow"] = LaunchFlow(ext, current_app.config["R2COM"])
-    return flow
+    """The current app's flow (made by ``setup.init_app``)."""
+    return current_app.extensions["r2com"]["flow"]

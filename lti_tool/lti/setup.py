@@ -9,6 +9,7 @@ from flask import Flask, Response, render_template
 
 from ..config import ConfigError
 from .fastpath import LaunchFastPath
+from .flow import LaunchFlow
 from .hotpath import HotStore
 from .keys import KeyRing
 from .launch import LaunchPolicy
@@ -88,9 +89,10 @@ def init_app(app: Flask, settings: dict[str, Any]) -> None:
         "recorder": LaunchRecorder(),
         "router": LaunchRouter(),
     }
+    flow = app.extensions["r2com"]["flow"] = LaunchFlow(app.extensions["r2com"], settings)
     from .registration import bp as registration_bp
     from .views import bp as views_bp
 
     app.register_blueprint(views_bp)
     app.register_blueprint(registration_bp)
-    app.wsgi_app = LaunchFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = LaunchFastPath(app, app.wsgi_app, flow)  # type: ignore[method-assign]

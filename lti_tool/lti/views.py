@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, render_te
 
 from ..errors import NotFound
 from .fastpath import HANDOVER_KEY
-from .flow import LaunchResult, LoginResult, launch_flow
+from .flow import LaunchResult, LoginResult, launch_flow, origin_of
 from .launch import StrictMessageLaunch
 from .session import current_session, session_required
 
@@ -78,9 +78,9 @@ def _unbound_launch(message: StrictMessageLaunch, state: str) -> Response:
     """The browser holds no proof that it started this login: platform storage, or a new window."""
     form = request.form
     if form.get("lti_storage_target") and not form.get("lti_binding"):
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(message.platform.auth_login_url))
         return Response(render_template("lti/storage_get.html", state=state, id_token=form.get("id_token", ""),
-                                        target=form["lti_storage_target"], origin=origin))
+                                        target=form["lti_storage_target"],
+                                        origin=origin_of(message.platform.auth_login_url)))
     login_url = url_for("lti.login", _external=False) + "?" + urlencode(message.state_record.params)
     resp = Response(render_template("lti/new_window.html", login_url=login_url), status=401)
     resp.headers["Cache-Control"] = "no-store"
