@@ -10,12 +10,12 @@ from flask import Response, jsonify, request
 from ..extensions import db
 from ..lti.session import session_required
 from . import instrument as inst
-from .occasions import change_rows, occasions, profile_rows
 from .operations import caseload, pseudonym
 from .plan import support_actions
 from .privacy import audit, default_purpose
 from .roles import Action, current_actor, get_client, require_casework
 from .schemas import ClientListItemSchema, OccasionSummarySchema, ProfileRowSchema
+from .views_common import viewed_change, viewed_profile
 
 
 def _json(payload: dict) -> Response:
@@ -39,14 +39,7 @@ def clients() -> Response:
 @session_required
 def profile(client_id: str) -> Response:
     """A client's profile at one occasion (the latest by default): rows per domain."""
-    actor = current_actor()
-    record = get_client(actor, client_id, Action.VIEW)
-    done = occasions(record, completed_only=True)
-    chosen = next((o for o in done if o.id == request.args.get("occasion")), done[-1] if done else None)
-    rows = profile_rows(chosen) if chosen else []
-    audit(actor, "view", "profile", chosen.id if chosen else "", client_id=record.id,
-          purpose=default_purpose(actor, record))
-    db.session.commit()
+    _actor, record, _done, chosen, rows = viewed_profile(client_id, request.args.get("occasion"))
     return _json({
         "client_id": record.id,
         "pseudonym": pseudonym(record),
@@ -60,11 +53,7 @@ def profile(client_id: str) -> Response:
 @session_required
 def change(client_id: str) -> Response:
     """Each domain's need across occasions with the direction of change."""
-    actor = current_actor()
-    record = get_client(actor, client_id, Action.VIEW)
-    done, rows = change_rows(record)
-    audit(actor, "view", "change", "", client_id=record.id, purpose=default_purpose(actor, record))
-    db.session.commit()
+    _actor, record, done, rows = viewed_change(client_id)
     return _json({"client_id": record.id, "occasions": OccasionSummarySchema(many=True).dump(done),
                   "domains": [{"domain_id": r["domain_id"], "domain_title": r["domain_title"],
                                "cells": r["cells"]} for r in rows]})

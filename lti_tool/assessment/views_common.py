@@ -11,8 +11,12 @@ from typing import Any, cast
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from ..extensions import db
 from ..lti.session import current_session
 from . import instrument as inst
+from .occasions import change_rows, occasions, profile_rows
+from .privacy import audit, default_purpose
+from .roles import Action, current_actor, get_client
 
 NOTICES = {
     "saved": _l("Saved."),
@@ -80,3 +84,29 @@ def template_helpers() -> dict[str, Any]:
 
     token = current_session().token if "tool_session" in g else ""
     return {"aurl": aurl, "ltik": token, "ilabel": inst.label, "iscale": inst.scale, "chtml": inst.html}
+
+
+def viewed_profile(client_id: str, occasion_id: str | None) -> tuple[Any, Any, list, Any, list]:
+    """For the profile page and its JSON twin: load a client's profile at one completed occasion (the
+    latest unless ``occasion_id`` names another) and audit the view. Returns (actor, client, completed
+    occasions, chosen occasion or None, rows)."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.VIEW)
+    done = occasions(record, completed_only=True)
+    chosen = next((o for o in done if o.id == occasion_id), done[-1] if done else None)
+    rows = profile_rows(chosen) if chosen else []
+    audit(actor, "view", "profile", chosen.id if chosen else "", client_id=record.id,
+          purpose=default_purpose(actor, record))
+    db.session.commit()
+    return actor, record, done, chosen, rows
+
+
+def viewed_change(client_id: str) -> tuple[Any, Any, list, list]:
+    """For the change page and its JSON twin: each domain's need across occasions, with the view audited.
+    Returns (actor, client, completed occasions, rows)."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.VIEW)
+    done, rows = change_rows(record)
+    audit(actor, "view", "change", "", client_id=record.id, purpose=default_purpose(actor, record))
+    db.session.commit()
+    return actor, record, done, rows

@@ -12,14 +12,11 @@ from . import instrument as inst
 from .errors import CaseworkError
 from .occasions import autosave as autosave_op
 from .occasions import (
-    change_rows,
     complete,
     create_occasion,
     current_draft,
     get_occasion,
-    occasions,
     priorities,
-    profile_rows,
     save_full_draft,
 )
 from .operations import processing_block, pseudonym
@@ -27,7 +24,7 @@ from .privacy import audit, default_purpose
 from .roles import Action, current_actor, get_client
 from .scanner import scan
 from .schemas import field_name
-from .views_common import form_bool, go, page
+from .views_common import form_bool, go, page, viewed_change, viewed_profile
 
 
 @session_required
@@ -102,26 +99,12 @@ def occasion_draft(occasion_id: str) -> Response:
     return resp
 
 
-def _chosen_occasion(record, occasion_id: str | None):
-    done = occasions(record, completed_only=True)
-    if not done:
-        return None, done
-    chosen = next((o for o in done if o.id == occasion_id), done[-1])
-    return chosen, done
-
-
 @session_required
 def profile(client_id: str) -> Response:
     """The profile: a row per domain with need, strengths and the client's view side by side."""
-    actor = current_actor()
-    record = get_client(actor, client_id, Action.VIEW)
-    chosen, done = _chosen_occasion(record, request.args.get("occasion"))
-    rows = profile_rows(chosen) if chosen else []
+    actor, record, done, chosen, rows = viewed_profile(client_id, request.args.get("occasion"))
     agreed, key_strengths = priorities(rows)
     formulation = chosen.unseal("formulation_enc", "") if chosen else ""
-    audit(actor, "view", "profile", chosen.id if chosen else "", client_id=record.id,
-          purpose=default_purpose(actor, record))
-    db.session.commit()
     return page("assessment/profile.html", actor=actor, client=record, pseudonym=pseudonym(record), occasion=chosen,
                 done=done, rows=rows, agreed=agreed, key_strengths=key_strengths, formulation=formulation)
 
@@ -129,10 +112,6 @@ def profile(client_id: str) -> Response:
 @session_required
 def change(client_id: str) -> Response:
     """Change over time: each domain's need across occasions, with more / same / less support needed."""
-    actor = current_actor()
-    record = get_client(actor, client_id, Action.VIEW)
-    done, rows = change_rows(record)
-    audit(actor, "view", "change", "", client_id=record.id, purpose=default_purpose(actor, record))
-    db.session.commit()
+    actor, record, done, rows = viewed_change(client_id)
     return page("assessment/change.html", actor=actor, client=record, pseudonym=pseudonym(record), done=done,
                 rows=rows)
