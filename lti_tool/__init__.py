@@ -89,8 +89,10 @@ def _init_features(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
-    from flask import g, request
+    from flask import g, has_request_context, request
 
+    if not has_request_context():  # command-line messages, and the launch flow run by the WSGI fast path
+        return getattr(g, "locale", None) or "en"
     lang = request.args.get("lang") or getattr(g, "locale", None)
     if lang:
         return lang

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -21,7 +21,10 @@ class AppError(Exception):
     status = 400
     code = "bad_request"
     title = _l("Something was not right with this request")
-    hint = _l("Go back to your course and try again. If it keeps happening, tell your course administrator.")
+    #: What the person can do. ``%(lms_admin)s`` names who runs their learning platform (see ``lms_admin``).
+    hint = _l("Go back to your course and try again. If it keeps happening, tell %(lms_admin)s.")
+    #: "moodle", "canvas" or "other" when the platform is known before a tool session exists (launch errors).
+    product: str | None = None
 
     def __init__(self, detail: str | None = None, *, code: str | None = None, status: int | None = None):
         super().__init__(detail or str(self.title))
@@ -42,8 +45,29 @@ class Forbidden(AppError):
     status = 403
     code = "forbidden"
     title = _l("You do not have access to this")
-    hint = _l("Open the tool again from your course. If you think you should have access, ask your "
-              "course administrator.")
+    hint = _l("Open the tool again from your course. If you think you should have access, ask your trainer "
+              "or your organisation's administrator in this tool.")
+
+
+def lms_admin(product: str | None) -> str:
+    """Name who can fix a registration or access problem in the person's learning platform."""
+    if product == "moodle":
+        return str(_l("your Moodle site administrator"))
+    if product == "canvas":
+        return str(_l("your Canvas administrator"))
+    return str(_l("the administrator of your learning platform"))
+
+
+def _product_of_request(exc: Exception | None) -> str | None:
+    """The platform product behind this request: from the error, or from the tool session if one was loaded."""
+    product = getattr(exc, "product", None)
+    if product:
+        return product
+    session = g.get("tool_session")
+    if session is None:
+        return None
+    info = current_app.extensions["r2com"]["platforms"].by_id(session.platform_id)
+    return info.product if info else None
 
 
 def wants_json() -> bool:
@@ -72,7 +96,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(exc: AppError) -> Response:
         log.info("request refused: %s %s -> %s %s", request.method, request.path, exc.status, exc.code)
-        return error_response(exc.status, exc.code, str(exc.title), exc.detail, str(exc.hint))
+        hint = str(exc.hint) % {"lms_admin": lms_admin(_product_of_request(exc))}
+        return error_response(exc.status, exc.code, str(exc.title), str(exc.detail), hint)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

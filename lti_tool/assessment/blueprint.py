@@ -18,6 +18,7 @@ _RULES = (
     # workspace and organisation
     ("/", "caseload", views_clients.caseload, GET),
     ("/organisation", "settings", views_org.settings, BOTH),
+    ("/organisation/start", "org_start", views_org.start, GET),
     ("/organisation/roles", "grant", views_org.grant, POST),
     ("/organisation/roles/<int:grant_id>/revoke", "revoke", views_org.revoke, POST),
     ("/directory", "directory", views_org.directory_list, GET),

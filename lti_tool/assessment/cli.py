@@ -8,9 +8,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
+from .cli_org import org_cli
 from .crypto import CaseCipher, MasterKeyring
 
 assessment_cli = AppGroup("assessment", help="Real-client case records: retention, encryption keys, audit log.")
+assessment_cli.add_command(org_cli)
 
 
 def _cipher() -> CaseCipher:

@@ -49,5 +49,5 @@ def home_links(session: ToolSession) -> list[tuple[str, str]]:
     if org is not None and org.casework_enabled and roles & {ToolRole.PRACTITIONER, ToolRole.SUPERVISOR}:
         links.append((_("Casework"), url_for("assessment.caseload", ltik=session.token)))
     if session.is_admin or ToolRole.ORG_ADMIN in roles:
-        links.append((_("Organisation settings"), url_for("assessment.settings", ltik=session.token)))
+        links.append((_("Set up your organisation for casework"), url_for("assessment.org_start", ltik=session.token)))
     return links

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..errors import NotFound
 from ..extensions import db
 from ..lti.models import LtiUser
 from .errors import CaseworkError
-from .models import OrgRole, ReferralService
+from .models import AuditEvent, Organisation, OrgRole, ReferralService
 from .privacy import record_event
-from .roles import Actor, ToolRole
+from .roles import Actor, ToolRole, organisation_for
 
 RETENTION_MAX_MONTHS = 120
 
@@ -27,6 +27,67 @@ class RoleGrant:
     user_label: str
     role: ToolRole
     team: str | None
+
+
+@dataclass(frozen=True)
+class ChecklistStep:
+    """One step of the organisation's first-run checklist."""
+
+    key: str
+    done: bool
+    title: str
+    status: str
+    endpoint: str
+    anchor: str = ""
+
+
+def checklist(actor: Actor) -> list[ChecklistStep]:
+    """What an organisation administrator sets up before practitioners can work with real clients."""
+    from ..lti.models import Deployment, Platform
+
+    org = actor.organisation
+    platform = db.session.get(Platform, actor.session.platform_id)
+    deployments = db.session.execute(select(Deployment.active, Deployment.pending)
+                                     .where(Deployment.platform_id == platform.id)).all()
+    active = sum(1 for a, p in deployments if a)
+    pending = sum(1 for a, p in deployments if p)
+    role_counts = dict(db.session.execute(select(OrgRole.role, func.count()).where(OrgRole.organisation_id == org.id)
+                                          .group_by(OrgRole.role)).all())
+    services = db.session.scalar(select(func.count()).select_from(ReferralService)
+                                 .where(ReferralService.organisation_id == org.id, ReferralService.active.is_(True)))
+    # The defaults are only a start: the step is done once an administrator has reviewed and saved them.
+    settings_saved = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.organisation_id == org.id, AuditEvent.action == "settings")) > 0
+    case_people = role_counts.get(ToolRole.PRACTITIONER, 0) + role_counts.get(ToolRole.SUPERVISOR, 0)
+    registered = _("%(platform)s is registered, with %(n)d active installation(s).", platform=platform.name,
+                   n=active)
+    if pending:
+        registered += " " + _("%(n)d more wait for the tool's operator to approve them.", n=pending)
+    return [
+        ChecklistStep("registered", active > 0, _("The tool is registered in your learning platform"), registered,
+                      "assessment.settings"),
+        ChecklistStep("roles", case_people > 0, _("People and roles"),
+                      _("%(p)d practitioner(s), %(s)d supervisor(s), %(a)d organisation administrator(s).",
+                        p=role_counts.get(ToolRole.PRACTITIONER, 0), s=role_counts.get(ToolRole.SUPERVISOR, 0),
+                        a=role_counts.get(ToolRole.ORG_ADMIN, 0))
+                      + ("" if case_people else " " + _("Give at least one person the practitioner role. People "
+                                                        "appear in the list after they have opened the tool once.")),
+                      "assessment.settings", "roles"),
+        ChecklistStep("retention", settings_saved,
+                      _("Retention and privacy notice"),
+                      _("Closed cases are deleted after %(m)d months. Privacy notice version: %(v)s. Check both "
+                        "against your data protection impact assessment.", m=org.retention_months,
+                        v=org.privacy_notice_version),
+                      "assessment.settings", "settings"),
+        ChecklistStep("directory", bool(services), _("Referral directory"),
+                      _("%(n)d service(s) listed. Practitioners refer clients to these, with consent.", n=services or 0),
+                      "assessment.directory"),
+        ChecklistStep("casework", org.casework_enabled, _("Real-client casework"),
+                      _("Allowed for your organisation.") if org.casework_enabled else
+                      _("Not allowed yet. Allow it once your data protection impact assessment is done; training "
+                        "on fictional cases works either way."),
+                      "assessment.settings", "settings"),
+    ]
 
 
 def _event(actor: Actor, action: str, object_type: str, object_id: str) -> None:
@@ -72,21 +133,43 @@ def role_grants(actor: Actor) -> list[RoleGrant]:
     return [RoleGrant(r.id, u.id, user_label(u), ToolRole(r.role), r.team) for r, u in rows]
 
 
-def grant_role(actor: Actor, *, user_id: int, role: str, team: str | None) -> OrgRole:
-    """Grant a tool-side role to a user of the same platform."""
+def _grant(org: Organisation, user: LtiUser, role: str, team: str | None, granted_by: int | None) -> OrgRole:
     if role not in ToolRole._value2member_map_:
         raise CaseworkError(_("Choose a role."), code="role_unknown")
+    existing = db.session.execute(select(OrgRole).where(OrgRole.organisation_id == org.id,
+                                                        OrgRole.user_id == user.id, OrgRole.role == role)).scalar()
+    row = existing or OrgRole(organisation_id=org.id, user_id=user.id, role=role)
+    row.team = (team or "").strip()[:80] or None
+    row.granted_by = granted_by
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def grant_role(actor: Actor, *, user_id: int, role: str, team: str | None) -> OrgRole:
+    """Grant a tool-side role to a user of the same platform."""
     user = db.session.get(LtiUser, user_id)
     if user is None or user.platform_id != actor.session.platform_id:
         raise NotFound(code="user_not_found")
-    existing = db.session.execute(select(OrgRole).where(OrgRole.organisation_id == actor.org_id,
-                                                        OrgRole.user_id == user_id, OrgRole.role == role)).scalar()
-    row = existing or OrgRole(organisation_id=actor.org_id, user_id=user_id, role=role)
-    row.team = (team or "").strip()[:80] or None
-    row.granted_by = actor.user_id
-    db.session.add(row)
-    db.session.flush()
+    row = _grant(actor.organisation, user, role, team, actor.user_id)
     _event(actor, "grant", "org_role", f"{user_id}:{role}")
+    return row
+
+
+def grant_role_by_operator(platform_id: int, *, sub: str, role: str, team: str | None = None) -> OrgRole:
+    """Grant a role from the tool's command line (the first organisation administrator, say).
+
+    The person must have opened the tool once from the platform, so that the tool knows their LMS user id.
+    """
+    user = db.session.execute(select(LtiUser).where(LtiUser.platform_id == platform_id,
+                                                    LtiUser.sub == sub)).scalar()
+    if user is None:
+        raise NotFound(_("Nobody with LMS user id %(sub)s has opened the tool from this platform yet.", sub=sub),
+                       code="user_not_found")
+    org = organisation_for(platform_id)
+    row = _grant(org, user, role, team, None)
+    record_event(org.id, action="grant", object_type="org_role", object_id=f"{user.id}:{role}",
+                 purpose="organisation administration", actor_label="tool operator (command line)")
     return row
 
 

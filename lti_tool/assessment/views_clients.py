@@ -21,6 +21,8 @@ from .views_common import form_bool, form_int, go, page
 def caseload() -> Response:
     """The casework workspace: the clients the user can see."""
     actor = current_actor()
+    if actor.can_manage_org and not actor.has_case_role:
+        return go("assessment.org_start")  # an administrator opening casework comes to set it up
     if not actor.has_case_role or not actor.organisation.casework_enabled:
         return page("assessment/no_access.html", status=403, actor=actor)
     clients = ops.caseload(actor)

@@ -42,6 +42,16 @@ def settings() -> Response:
 
 
 @session_required
+def start() -> Response:
+    """The organisation's first-run checklist: what is set up, and what still needs doing."""
+    actor = current_actor()
+    require_org_admin(actor)
+    steps = org_ops.checklist(actor)
+    db.session.commit()  # the organisation row may have just been created
+    return page("assessment/org_start.html", actor=actor, steps=steps, done=sum(s.done for s in steps))
+
+
+@session_required
 def grant() -> Response:
     """Grant a tool-side role to a user of this platform."""
     actor = current_actor()

@@ -41,11 +41,13 @@ class MessageType(StrEnum):
 
 
 class Role(StrEnum):
-    """Our three roles. LMS roles only ever map to these training roles (DP-5)."""
+    """Our training roles. LMS roles only ever map to these (DP-5); casework roles are granted in the tool."""
 
     LEARNER = "learner"
     INSTRUCTOR = "instructor"
     ADMINISTRATOR = "administrator"
+    #: A parent or mentor who follows a learner (Canvas observers): sees what learners see, is never graded.
+    OBSERVER = "observer"
 
 
 _CONTEXT_PREFIX = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
@@ -54,6 +56,8 @@ _SYSTEM_PREFIX = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
 
 _INSTRUCTOR_NAMES = {"Instructor", "TeachingAssistant", "ContentDeveloper", "Mentor#Advisor"}
 _ADMIN_NAMES = {"Administrator", "SysAdmin"}
+#: Canvas observers and other followers of a learner: they may look, they are never graded.
+_OBSERVER_NAMES = {"Mentor", "Mentor#Mentor", "Mentor#Auditor", "Mentor#Reviewer", "Auditor", "Reviewer"}
 
 
 def _split(role: str) -> tuple[str, str]:
@@ -69,7 +73,11 @@ def _split(role: str) -> tuple[str, str]:
 
 
 def map_roles(roles: list[str]) -> Role:
-    """Map LTI roles to our role; context roles win over institution roles (Canvas sends both)."""
+    """Map LTI roles to our course role; context roles win over institution roles (Canvas sends both).
+
+    Whether the person also administers the whole platform is a separate question: see
+    :func:`is_platform_admin`.
+    """
     context_names = set()
     other_names = set()
     for role in roles:
@@ -79,6 +87,8 @@ def map_roles(roles: list[str]) -> Role:
         return Role.ADMINISTRATOR
     if context_names & _INSTRUCTOR_NAMES:
         return Role.INSTRUCTOR
+    if "Learner" not in context_names and context_names & _OBSERVER_NAMES:
+        return Role.OBSERVER
     if context_names:
         return Role.LEARNER
     if other_names & _ADMIN_NAMES:
@@ -86,3 +96,19 @@ def map_roles(roles: list[str]) -> Role:
     if other_names & {"Instructor", "Faculty"}:
         return Role.INSTRUCTOR
     return Role.LEARNER
+
+
+def is_platform_admin(roles: list[str]) -> bool:
+    """Tell whether the roles name an administrator of the whole platform (institution or system level).
+
+    Moodle sends its site administrators ``membership#Instructor`` plus institution and system
+    ``Administrator``; Canvas sends account administrators institution ``Administrator``. The course role
+    still decides what such a person sees in a course; this flag only opens the organisation's settings.
+    """
+    for role in roles:
+        if not isinstance(role, str):
+            continue
+        kind, name = _split(role)
+        if kind in ("institution", "system") and name in _ADMIN_NAMES:
+            return True
+    return False

@@ -48,7 +48,16 @@ class ToolSession:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMINISTRATOR
+        """An administrator of the course or of the whole platform (Moodle site admin, Canvas account admin).
+
+        Only the organisation's settings look at this; what a course shows follows the course role.
+        """
+        return self.role == Role.ADMINISTRATOR or self.is_platform_admin
+
+    @property
+    def is_platform_admin(self) -> bool:
+        """The launch named an institution or system administrator of the platform."""
+        return bool(self.data.get("platform_admin"))
 
 
 def _signer() -> TimestampSigner:

@@ -49,7 +49,8 @@ class LaunchRouter:
         links = [link for provider in self._home_links for link in provider(session)]
         from flask_babel import gettext as _
 
-        role_label = {"learner": _("learner"), "instructor": _("trainer"), "administrator": _("administrator")}
+        role_label = {"learner": _("learner"), "instructor": _("trainer"), "administrator": _("administrator"),
+                      "observer": _("observer")}
         return Response(render_template("lti/home.html", course_title=(context.title or context.context_id or ""),
                                         role_label=role_label.get(session.role, session.role), links=links))
 

@@ -116,6 +116,7 @@ class LaunchRecorder:
                 "ags": ags or None,
                 "deep_linking_settings": launch.deep_linking_settings or None,
                 "deployment_id": launch.deployment_id,
+                "platform_admin": c.is_platform_admin(launch.roles),
                 "target_link_uri": launch.claims.get(c.CLAIM_TARGET_LINK_URI),
                 "launched_at": utcnow().isoformat(),
             },
