@@ -11,12 +11,14 @@ from sqlalchemy import select
 
 from .config import settings_markdown
 from .extensions import db
+from .lti.cli_deployments import deployment_cli, platform_or_exit, state_of
 
 lti_cli = AppGroup("lti", help="LTI registration, keys and grade delivery.")
 keys_cli = AppGroup("keys", help="The tool's signing keys.")
 platform_cli = AppGroup("platform", help="Platforms (Moodle sites, Canvas developer keys) allowed to launch the tool.")
 lti_cli.add_command(keys_cli)
 lti_cli.add_command(platform_cli)
+lti_cli.add_command(deployment_cli)
 
 
 def _ext() -> dict:
@@ -67,20 +69,28 @@ def keys_retire(kid: str) -> None:
 @click.option("--name", required=True, help="A name for admins, e.g. 'NGO Moodle'.")
 @click.option("--issuer", required=True, help="The platform issuer (Moodle: the site URL; Canvas: https://canvas.instructure.com).")
 @click.option("--client-id", required=True, help="The client ID the platform gave the tool.")
-@click.option("--deployment-id", "deployment_ids", multiple=True, required=True, help="Deployment ID (repeatable).")
+@click.option("--deployment-id", "deployment_ids", multiple=True,
+              help="Deployment ID (repeatable). Canvas: optional, each install's id arrives with its first launch.")
 @click.option("--auth-login-url", required=True, help="Platform OIDC authentication URL.")
 @click.option("--auth-token-url", required=True, help="Platform OAuth2 access token URL.")
 @click.option("--key-set-url", required=True, help="Platform public keyset (JWKS) URL.")
 @click.option("--auth-audience", default=None, help="Token audience, only if the platform asks for one.")
 @click.option("--product", default="other", type=click.Choice(["moodle", "canvas", "other"]), help="Platform kind.")
+@click.option("--new-deployments", "deployment_policy", default=None, type=click.Choice(["auto", "approve"]),
+              help="What a launch from a deployment id not listed here does: open the tool (auto) or wait for "
+                   "`lti deployment approve` (approve). Default: the DEPLOYMENT_POLICY setting, else approve.")
 def platform_add(name: str, issuer: str, client_id: str, deployment_ids: tuple[str, ...], auth_login_url: str,
-                 auth_token_url: str, key_set_url: str, auth_audience: str | None, product: str) -> None:
+                 auth_token_url: str, key_set_url: str, auth_audience: str | None, product: str,
+                 deployment_policy: str | None) -> None:
     """Register a platform by hand (or add deployments to one already registered)."""
     from .lti.registration import add_platform
 
+    if not deployment_ids and product != "canvas":
+        raise click.UsageError("Give the platform's --deployment-id (Moodle shows it in the tool's details).")
     platform = add_platform(name=name, issuer=issuer, client_id=client_id, auth_login_url=auth_login_url,
                             auth_token_url=auth_token_url, key_set_url=key_set_url,
-                            deployment_ids=list(deployment_ids), auth_audience=auth_audience, product=product)
+                            deployment_ids=list(deployment_ids), auth_audience=auth_audience, product=product,
+                            deployment_policy=deployment_policy)
     db.session.commit()
     _invalidate()
     click.echo(f"Platform {platform.id} registered: {platform.name}")
@@ -92,28 +102,23 @@ def platform_list() -> None:
     from .lti.models import Platform
 
     for p in db.session.execute(select(Platform).order_by(Platform.id)).scalars():
-        deps = ", ".join(f"{d.deployment_id}{'' if d.active else ' (off)'}" for d in p.deployments) or "-"
+        deps = ", ".join(f"{d.deployment_id}{'' if state_of(d) == 'active' else f' ({state_of(d)})'}"
+                         for d in p.deployments) or "-"
         state = "active" if p.active else "disabled"
-        click.echo(f"{p.id}  {p.name}  [{state}]  iss={p.issuer}  client_id={p.client_id}  deployments: {deps}")
-
-
-def _get_platform(platform_id: int):
-    from .lti.models import Platform
-
-    platform = db.session.get(Platform, platform_id)
-    if platform is None:
-        raise click.ClickException(f"No platform with id {platform_id}. `flask --app wsgi lti platform list` shows them.")
-    return platform
+        click.echo(f"{p.id}  {p.name}  [{state}]  iss={p.issuer}  client_id={p.client_id}  deployments: {deps}  "
+                   f"new deployments: {p.deployment_policy}")
 
 
 @platform_cli.command("show")
 @click.argument("platform_id", type=int)
 def platform_show(platform_id: int) -> None:
     """Show every stored field of one platform."""
-    p = _get_platform(platform_id)
+    p = platform_or_exit(platform_id)
     data = {k: getattr(p, k) for k in ("id", "name", "issuer", "client_id", "auth_login_url", "auth_token_url",
-                                       "auth_audience", "key_set_url", "product", "active", "source")}
-    data["deployments"] = [{"deployment_id": d.deployment_id, "active": d.active} for d in p.deployments]
+                                       "auth_audience", "key_set_url", "product", "active", "source",
+                                       "deployment_policy")}
+    data["deployments"] = [{"deployment_id": d.deployment_id, "state": state_of(d), "source": d.source}
+                           for d in p.deployments]
     click.echo(json.dumps(data, indent=2))
 
 
@@ -134,7 +139,7 @@ def platform_enable(platform_id: int, deployment_id: str | None) -> None:
 
 
 def _set_active(platform_id: int, deployment_id: str | None, active: bool) -> None:
-    p = _get_platform(platform_id)
+    p = platform_or_exit(platform_id)
     if deployment_id:
         matches = [d for d in p.deployments if d.deployment_id == deployment_id]
         if not matches:
@@ -153,7 +158,7 @@ def _set_active(platform_id: int, deployment_id: str | None, active: bool) -> No
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def platform_remove(platform_id: int, yes: bool) -> None:
     """Delete a platform and everything recorded from its launches."""
-    p = _get_platform(platform_id)
+    p = platform_or_exit(platform_id)
     if not yes:
         click.confirm(f"Delete platform {p.id} ({p.name}) and all users, courses and progress from it?", abort=True)
     db.session.delete(p)

@@ -36,6 +36,13 @@ def _str(value: str) -> str:
     return value.strip()
 
 
+def _policy(value: str) -> str:
+    value = value.strip().lower()
+    if value not in {"", "auto", "approve"}:
+        raise ValueError(f"expected auto, approve or empty, got {value!r}")
+    return value
+
+
 def _csv(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
@@ -70,6 +77,11 @@ SETTINGS: tuple[Setting, ...] = (
             "during dynamic registration. Default: on in development, off in production."),
     Setting("DEV_PLATFORM", _bool, None, "Serve the development platform at `/platform`. Default: on in "
             "development; can never be on in production."),
+    Setting("DEPLOYMENT_POLICY", _policy, None, "What a correctly signed launch from a deployment id the tool "
+            "has not seen does, for platforms registered from now on: `auto` records the deployment and opens "
+            "the tool, `approve` records it as pending until `lti deployment approve`. Empty: `auto` for Canvas "
+            "platforms registered dynamically (Canvas makes a deployment per install), `approve` otherwise. "
+            "Change one platform with `lti deployment policy`."),
     Setting("LAUNCH_MAX_AGE", _int, 300, "Oldest accepted id_token, in seconds after its `iat`."),
     Setting("CLOCK_SKEW", _int, 60, "Seconds of clock difference tolerated with platforms."),
     Setting("LOGIN_STATE_TTL", _int, 600, "Seconds between OIDC login and launch before the state expires."),

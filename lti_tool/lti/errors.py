@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from flask_babel import lazy_gettext as _l
 
 from ..errors import AppError
@@ -13,8 +15,8 @@ class LaunchError(AppError):
     status = 400
     code = "invalid_launch"
     title = _l("This launch could not be verified")
-    hint = _l("Open the activity again from your course page. If it keeps happening, ask your course "
-              "administrator to check the tool's registration.")
+    hint = _l("Open the activity again from your course page. If it keeps happening, ask %(lms_admin)s to "
+              "check the tool's registration.")
 
 
 class InvalidToken(LaunchError):
@@ -39,14 +41,33 @@ class UnknownPlatform(LaunchError):
     status = 403
     code = "unknown_platform"
     title = _l("This learning platform is not registered with the tool")
-    hint = _l("Your course administrator needs to register the tool first (see the tool's setup page).")
+    hint = _l("The tool must first be registered by %(lms_admin)s (the tool's setup page says how).")
 
 
 class UnknownDeployment(LaunchError):
     status = 403
     code = "unknown_deployment"
     title = _l("This deployment of the tool is not registered or is switched off")
-    hint = _l("Ask your course administrator to add or re-enable the deployment in the tool.")
+    hint = _l("Ask %(lms_admin)s: the tool's operator can switch this deployment on again.")
+
+
+class PendingDeployment(UnknownDeployment):
+    """A new deployment (a Canvas install) under the "approve" policy, not yet approved (403)."""
+
+    code = "deployment_pending"
+    title = _l("This installation of the tool is waiting for approval")
+    hint = _l("Once the tool's operator has approved it, open the activity again. You can pass this page on "
+              "to %(lms_admin)s.")
+
+    def __init__(self, deployment_id: str, platform_id: int, platform_name: str):
+        self.deployment_id = deployment_id
+        self.platform_id = platform_id
+        command = f"flask --app wsgi lti deployment approve {platform_id} {shlex.quote(deployment_id)}"
+        super().__init__(f"New deployment {deployment_id} of platform {platform_id} waits for approval.")
+        # Translated when the page is rendered: the launch flow may run before Flask has a request.
+        self.detail = _l("%(platform)s has a new installation of the tool, with deployment id %(deployment)s. "
+                         "Before it can be used, the tool's operator approves it with: %(command)s",
+                         platform=platform_name, deployment=deployment_id, command=command)
 
 
 class MissingClaim(LaunchError):

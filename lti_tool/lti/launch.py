@@ -24,12 +24,15 @@ from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 
 from . import constants as c
-from .errors import InvalidToken, MissingClaim, StaleLaunch, StateMismatch, UnknownDeployment, UnknownPlatform
+from .errors import (InvalidToken, LaunchError, MissingClaim, PendingDeployment, StaleLaunch, StateMismatch,
+                     UnknownDeployment, UnknownPlatform)
 from .platform_keys import KeySetError, PlatformKeyCache
 from .state import StateRecord, StateStore
 from .tool_config import DatabaseToolConf, PlatformDirectory, PlatformInfo
 
 MAX_ID_TOKEN_BYTES = 64 * 1024
+#: The database keeps up to 400 characters; real platforms send a few dozen.
+MAX_DEPLOYMENT_ID = 255
 SUPPORTED_MESSAGES = {c.MessageType.RESOURCE_LINK, c.MessageType.DEEP_LINKING}
 
 
@@ -88,16 +91,24 @@ class StrictMessageLaunch(MessageLaunch):
 
     # -- the pipeline ----------------------------------------------------------------------------
     def validate(self) -> "StrictMessageLaunch":
-        """Check the token completely (no database access); raise a specific LaunchError on a failure.
+        """Check the token completely; raise a specific LaunchError on a failure.
+
+        Nothing is read from the database but cached registrations, except that a deployment id first seen
+        here, in a correctly signed token, is recorded by the platform's policy (see ``record_deployment``).
 
         The state is checked afterwards, when the launch is recorded: consuming it and opening the
         tool session is one atomic step (see ``state.py``), and :meth:`diagnose_state` explains a failure.
         """
-        self.validate_jwt_format()
-        self.validate_registration()
-        self.validate_jwt_signature()
-        self.validate_deployment()
-        self.validate_message()
+        try:
+            self.validate_jwt_format()
+            self.validate_registration()
+            self.validate_jwt_signature()
+            self.validate_deployment()
+            self.validate_message()
+        except LaunchError as exc:
+            if self.platform is not None:
+                exc.product = self.platform.product  # the error page names who runs this platform
+            raise
         self._validated = True
         return self
 
@@ -220,9 +231,14 @@ class StrictMessageLaunch(MessageLaunch):
         deployment_id = self.claims.get(c.CLAIM_DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
             raise MissingClaim("The id_token has no deployment_id.", code="missing_deployment_id")
+        if len(deployment_id) > MAX_DEPLOYMENT_ID:
+            raise InvalidToken("The deployment_id is longer than any platform sends.", code="bad_deployment_id")
         found = self.platform.deployments.get(deployment_id)
         if found is None:
-            raise UnknownDeployment("This deployment is not registered with the tool.", code="unknown_deployment")
+            # The signature is good, so the platform itself says this deployment exists (a new Canvas install).
+            found = self._directory.record_deployment(self.platform, deployment_id)
+        if found[2]:
+            raise PendingDeployment(deployment_id, self.platform.id, self.platform.name)
         if not found[1]:
             raise UnknownDeployment("This deployment is switched off in the tool.", code="deployment_disabled")
         return self

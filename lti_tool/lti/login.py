@@ -76,10 +76,13 @@ class StrictOIDCLogin(OIDCLogin):
         self._registration = self.validate_oidc_login()
         deployment_id = self._params.get("lti_deployment_id") or self._params.get("deployment_id")
         if deployment_id:
+            # An unknown or pending deployment goes on: only the signed launch can say that the platform really
+            # created it (Canvas tells the tool of a new install no other way). A disabled one stops here.
             found = info.deployments.get(deployment_id)
-            if found is None or not found[1]:
-                raise UnknownDeployment("This deployment is not registered with the tool or is switched off.",
-                                        code="unknown_deployment" if found is None else "deployment_disabled")
+            if found is not None and not found[1] and not found[2]:
+                exc = UnknownDeployment("This deployment is switched off in the tool.", code="deployment_disabled")
+                exc.product = info.product
+                raise exc
         self.platform = info
         self.state = secrets.token_urlsafe(32)
         self.binding = secrets.token_urlsafe(24)

@@ -8,7 +8,7 @@ from typing import Any, Optional
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, bool_true, created_at
+from ..db import Base, bool_false, bool_true, created_at
 
 
 class Platform(Base):
@@ -41,6 +41,9 @@ class Platform(Base):
     active: Mapped[bool_true]
     #: How it was registered: "manual", "dynamic" or "development".
     source: Mapped[str] = mapped_column(String(20), default="manual")
+    #: What a signed launch from a deployment id the tool has not seen does: "auto" records it and goes on
+    #: (Canvas creates a deployment per install), "approve" records it as pending until the operator approves.
+    deployment_policy: Mapped[str] = mapped_column(String(10), default="approve", server_default="approve")
     created_at: Mapped[created_at]
 
     deployments: Mapped[list["Deployment"]] = relationship(back_populates="platform", cascade="all, delete-orphan")
@@ -58,7 +61,12 @@ class Deployment(Base):
     deployment_id: Mapped[str] = mapped_column(String(400))
     #: Optional label, e.g. the organisation using this deployment.
     name: Mapped[Optional[str]] = mapped_column(String(200))
+    #: Only active deployments launch. A pending one is inactive until the operator approves it.
     active: Mapped[bool_true]
+    #: Seen in a signed launch under the "approve" policy and not yet approved by the operator.
+    pending: Mapped[bool_false]
+    #: How the tool learnt of it: "manual", "registration" (dynamic registration) or "launch".
+    source: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
     created_at: Mapped[created_at]
 
     platform: Mapped[Platform] = relationship(back_populates="deployments")

@@ -50,14 +50,15 @@ def create_invite(note: str | None = None, hours: int = 72) -> str:
 
 def add_platform(*, name: str, issuer: str, client_id: str, auth_login_url: str, auth_token_url: str,
                  key_set_url: str, deployment_ids: list[str], auth_audience: str | None = None,
-                 product: str = "other", source: str = "manual") -> Platform:
+                 product: str = "other", source: str = "manual", deployment_policy: str | None = None) -> Platform:
     """Register a platform (or add deployments to an existing one with the same issuer and client)."""
     platform = db.session.execute(select(Platform).where(Platform.issuer == issuer,
                                                          Platform.client_id == client_id)).scalar_one_or_none()
     if platform is None:
         platform = Platform(name=name, issuer=issuer, client_id=client_id, auth_login_url=auth_login_url,
                             auth_token_url=auth_token_url, key_set_url=key_set_url, auth_audience=auth_audience,
-                            product=product, source=source)
+                            product=product, source=source,
+                            deployment_policy=deployment_policy or default_deployment_policy(product, source))
         db.session.add(platform)
     else:
         platform.name, platform.auth_login_url, platform.auth_token_url = name, auth_login_url, auth_token_url
@@ -66,10 +67,20 @@ def add_platform(*, name: str, issuer: str, client_id: str, auth_login_url: str,
     existing = {d.deployment_id for d in platform.deployments}
     for dep in deployment_ids:
         if dep not in existing:
-            platform.deployments.append(Deployment(deployment_id=dep))
+            platform.deployments.append(Deployment(deployment_id=dep,
+                                                   source="registration" if source == "dynamic" else "manual"))
     db.session.flush()
     log.info("platform %s registered (%s)", platform.id, source)
     return platform
+
+
+def default_deployment_policy(product: str, source: str) -> str:
+    """The policy for new deployments of a platform registered now (setting ``DEPLOYMENT_POLICY``)."""
+    configured = current_app.config["R2COM"]["DEPLOYMENT_POLICY"]
+    if configured:
+        return configured
+    # Canvas returns no deployment id at registration: every install brings a new one in its first launch.
+    return "auto" if product == "canvas" and source == "dynamic" else "approve"
 
 
 # -- dynamic registration ------------------------------------------------------------------------
@@ -132,15 +143,28 @@ def registration_payload(base: str, platform_config: dict[str, Any]) -> dict[str
             "target_link_uri": base + "/lti/launch",
             # Names are used only for the trainer's progress roster; no email is asked for.
             "claims": ["iss", "sub", "name", "given_name", "family_name"],
-            "messages": [
-                {"type": c.MessageType.RESOURCE_LINK.value, "target_link_uri": base + "/lti/launch"},
-                {"type": c.MessageType.DEEP_LINKING.value, "target_link_uri": base + "/lti/launch",
-                 "label": "R2COM Aftercare Toolkit", "placements": ["ContentArea", "link_selection",
-                                                                    "assignment_selection"]},
-            ],
+            # Canvas turns each message into placements, the first message per placement winning, and a message
+            # without placements into link_selection. So the picker comes first and names its placements, and the
+            # only resource-link message asks for course navigation (trainers' progress). Moodle reads only the
+            # deep-linking message (its content-selection URL) and ignores placements.
+            "messages": registration_messages(base),
             "https://canvas.instructure.com/lti/privacy_level": "name_only",
         },
     }
+
+
+def registration_messages(base: str) -> list[dict[str, Any]]:
+    """The messages a platform may send, with the Canvas placements each should fill."""
+    launch = base + "/lti/launch"
+    return [
+        {"type": c.MessageType.DEEP_LINKING.value, "target_link_uri": launch, "label": "R2COM Aftercare Toolkit",
+         "placements": ["link_selection", "assignment_selection"]},
+        {"type": c.MessageType.RESOURCE_LINK.value, "target_link_uri": launch, "label": "Training progress",
+         "placements": ["course_navigation"], "custom_parameters": {"r2com_item": "dashboard"},
+         "https://canvas.instructure.com/lti/course_navigation/default_enabled": True,
+         # Trainers and admins only: learners have their own progress in the course page.
+         "https://canvas.instructure.com/lti/visibility": "admins"},
+    ]
 
 
 def run_registration(openid_configuration: str, registration_token: str | None, note: str | None) -> Platform:

@@ -7,6 +7,7 @@ and a change made with the CLI reaches every worker within ``CACHE_SECONDS``.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,10 +17,13 @@ from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .keys import KeyRing
 from .models import Deployment, Platform
+
+log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 5.0
 
@@ -38,7 +42,10 @@ class PlatformInfo:
     key_set_url: str
     active: bool
     product: str
-    deployments: dict[str, tuple[int, bool]] = field(default_factory=dict)  # deployment_id -> (row id, active)
+    #: "auto" or "approve": what a signed launch from a deployment id not seen before does.
+    deployment_policy: str = "approve"
+    #: deployment_id -> (row id, active, pending)
+    deployments: dict[str, tuple[int, bool, bool]] = field(default_factory=dict)
 
 
 class PlatformDirectory:
@@ -65,10 +72,11 @@ class PlatformDirectory:
             infos: dict[int, PlatformInfo] = {}
             for p in platforms:
                 infos[p.id] = PlatformInfo(p.id, p.name, p.issuer, p.client_id, p.auth_login_url,
-                                           p.auth_token_url, p.auth_audience, p.key_set_url, p.active, p.product)
+                                           p.auth_token_url, p.auth_audience, p.key_set_url, p.active, p.product,
+                                           p.deployment_policy)
             for d in deployments:
                 if d.platform_id in infos:
-                    infos[d.platform_id].deployments[d.deployment_id] = (d.id, d.active)
+                    infos[d.platform_id].deployments[d.deployment_id] = (d.id, d.active, d.pending)
             by_issuer: dict[str, list[PlatformInfo]] = {}
             for info in infos.values():
                 by_issuer.setdefault(info.issuer, []).append(info)
@@ -92,6 +100,32 @@ class PlatformDirectory:
     def by_id(self, platform_id: int) -> PlatformInfo | None:
         self._ensure()
         return self._by_id.get(platform_id)
+
+    def record_deployment(self, info: PlatformInfo, deployment_id: str) -> tuple[int, bool, bool]:
+        """Record a deployment id first seen in a signed launch, by the platform's policy; commits.
+
+        Canvas creates a deployment each time a school installs the tool (account, sub-account or course),
+        and tells the tool only in the launch. Under "auto" the deployment is active at once; under
+        "approve" it is stored as pending until the operator runs ``lti deployment approve``. Two
+        workers seeing the same new id at once both end up with the one row.
+        """
+        auto = info.deployment_policy == "auto"
+        try:
+            row = Deployment(platform_id=info.id, deployment_id=deployment_id, active=auto, pending=not auto,
+                             source="launch")
+            db.session.add(row)
+            db.session.commit()
+            found = (row.id, row.active, row.pending)
+            log.warning("platform %s (%s): new deployment %r recorded as %s", info.id, info.name, deployment_id,
+                        "active" if auto else "pending approval")
+        except IntegrityError:
+            db.session.rollback()
+            row = db.session.execute(select(Deployment).where(Deployment.platform_id == info.id,
+                                                              Deployment.deployment_id == deployment_id)).scalar_one()
+            found = (row.id, row.active, row.pending)
+            db.session.rollback()
+        info.deployments[deployment_id] = found
+        return found
 
 
 class DatabaseToolConf(ToolConfAbstract):

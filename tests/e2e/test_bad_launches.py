@@ -79,7 +79,8 @@ CASES = [
      401, "azp_required"),
     ("azp not ours", lambda p: _set("azp", "another-client"), 401, "azp_mismatch"),
     ("unknown issuer", lambda p: _set("iss", "https://evil.example"), 403, "unknown_platform"),
-    ("unknown deployment", lambda p: _set(LTI + "deployment_id", "999999"), 403, "unknown_deployment"),
+    # A well-signed token from a deployment never seen: under the default "approve" policy it waits (pending).
+    ("unknown deployment", lambda p: _set(LTI + "deployment_id", "999999"), 403, "deployment_pending"),
     ("nonce of another login", lambda p: _set("nonce", "not-our-nonce"), 401, "nonce_mismatch"),
     ("nonce missing", lambda p: _drop("nonce"), 400, "missing_nonce"),
     ("message_type missing", lambda p: _drop(LTI + "message_type"), 400, "missing_message_type"),

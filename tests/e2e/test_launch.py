@@ -100,7 +100,9 @@ def test_login_rejects_unknown_platform_and_deployment(connected, browser):
     unknown = browser.get(tool.url + "/lti/login", params=params, allow_redirects=False)
     assert unknown.status_code == 403 and "unknown_platform" in unknown.text
     params.update(iss=platform.issuer, lti_deployment_id="nope")
-    assert "unknown_deployment" in browser.get(tool.url + "/lti/login", params=params).text
+    # Login parameters are not signed: an unknown deployment goes on to the signed launch, which alone can say
+    # that the platform really created it (a new Canvas install). See test_first_use.py for what happens there.
+    assert browser.get(tool.url + "/lti/login", params=params, allow_redirects=False).status_code == 302
     params.pop("lti_deployment_id")
     params["target_link_uri"] = "https://elsewhere.example/launch"
     foreign = browser.get(tool.url + "/lti/login", params=params)
@@ -191,6 +193,10 @@ def test_deployment_disable_is_enforced(connected, browser):
         tool.app.extensions["r2com"]["platforms"].invalidate()
     resp = browser.launch(platform.base_url, cid, dep)
     assert resp.status_code == 403 and "deployment_disabled" in resp.text
+    params = {"iss": platform.issuer, "login_hint": "1", "client_id": cid, "target_link_uri": tool.url + "/lti/launch"}
+    for name in ("lti_deployment_id", "deployment_id"):  # the spec's name and Canvas's
+        login = browser.get(tool.url + "/lti/login", params=params | {name: dep}, allow_redirects=False)
+        assert login.status_code == 403 and "deployment_disabled" in login.text
 
 
 def test_unfinished_logins_do_not_pile_up_cookies(connected, browser):
