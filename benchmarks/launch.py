@@ -76,6 +76,30 @@ def one_launch(session: requests.Session, platform_url: str, client_id: str, dep
         raise RuntimeError(f"launch failed: HTTP {resp.status_code} {resp.text[-300:]}")
 
 
+def seed_platforms(database_url: str, count: int) -> None:
+    """Register ``count`` other platforms, each with one deployment, as a hosted tool serving many NGOs would."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    meta = sa.MetaData()
+    platforms = sa.Table("lti_platform", meta, autoload_with=engine)
+    deployments = sa.Table("lti_deployment", meta, autoload_with=engine)
+    with engine.begin() as conn:
+        for start in range(0, count, 1000):
+            rows = [{"name": f"NGO {i}", "issuer": f"https://lms{i}.example.org", "client_id": f"client-{i}",
+                     "auth_login_url": f"https://lms{i}.example.org/auth", "product": "moodle",
+                     "auth_token_url": f"https://lms{i}.example.org/token", "source": "manual",
+                     "key_set_url": f"https://lms{i}.example.org/jwks", "active": True, "deployment_policy": "approve"}
+                    for i in range(start, min(count, start + 1000))]
+            conn.execute(platforms.insert(), rows)
+        ids = [row.id for row in conn.execute(sa.select(platforms.c.id))]
+        for start in range(0, len(ids), 1000):
+            conn.execute(deployments.insert(), [{"platform_id": pid, "deployment_id": "1", "active": True,
+                                                 "pending": False, "source": "manual"}
+                                                for pid in ids[start:start + 1000]])
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=2000, help="launches per round")
@@ -83,6 +107,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--database", default=None, help="SQLAlchemy URL; default a fresh SQLite file")
     parser.add_argument("--redis", default=None, help="LTI_TOOL_REDIS_URL for the login state")
+    parser.add_argument("--extra-platforms", type=int, default=0,
+                        help="register this many other platforms first (e.g. 20000): launch cost must not grow")
     parser.add_argument("--floor", action="store_true",
                         help="same load against benchmarks/floor_wsgi.py (bare redirects, nothing checked): "
                              "what gunicorn, the kernel and the load cost without the tool")
@@ -103,6 +129,8 @@ def main() -> None:
     flask = str(ROOT / ".venv/bin/flask")
     subprocess.run([flask, "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if args.extra_platforms:
+        seed_platforms(env["LTI_TOOL_DATABASE_URL"], args.extra_platforms)
     cpus = sorted(os.sched_getaffinity(0))
     tool_cpus, load_cpus = set(cpus), set(cpus)
     if not args.no_pin and len(cpus) >= 2:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,57 +50,103 @@ class PlatformInfo:
 
 
 class PlatformDirectory:
-    """Process-wide cache of platforms, with explicit invalidation for writes in this process."""
+    """Process-wide cache of platforms, one entry per lookup key, each read by an indexed query.
 
-    def __init__(self) -> None:
-        self._by_key: dict[tuple[str, str], PlatformInfo] = {}
-        self._by_id: dict[int, PlatformInfo] = {}
-        self._by_issuer: dict[str, list[PlatformInfo]] = {}
-        self._loaded_at = -1e9
+    A launch looks up one (issuer, client_id); a hosted tool may serve thousands of registrations, so
+    nothing here ever loads or scans them all: a miss reads one platform and its deployments, and an entry
+    is read again after ``CACHE_SECONDS`` so that a change made with the CLI in another process reaches
+    every worker. Unknown keys are remembered too (briefly), so forged logins cannot hammer the database.
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._by_key: OrderedDict[tuple[str, str], tuple[float, PlatformInfo | None]] = OrderedDict()
+        self._by_id: OrderedDict[int, tuple[float, PlatformInfo | None]] = OrderedDict()
+        self._issuers: OrderedDict[str, tuple[float, list[tuple[int, str]]]] = OrderedDict()
+        self._max = max_entries
         self._lock = threading.Lock()
 
-    def invalidate(self) -> None:
-        self._loaded_at = -1e9
-
-    def _ensure(self) -> None:
-        if time.monotonic() - self._loaded_at < CACHE_SECONDS:
-            return
+    def invalidate(self, platform_id: int | None = None) -> None:
+        """Forget cached entries: those of one platform, or all (after a change made in this process)."""
         with self._lock:
-            if time.monotonic() - self._loaded_at < CACHE_SECONDS:
+            if platform_id is None:
+                self._by_key.clear()
+                self._by_id.clear()
+                self._issuers.clear()
                 return
-            platforms = db.session.execute(select(Platform)).scalars().all()
-            deployments = db.session.execute(select(Deployment)).scalars().all()
-            infos: dict[int, PlatformInfo] = {}
-            for p in platforms:
-                infos[p.id] = PlatformInfo(p.id, p.name, p.issuer, p.client_id, p.auth_login_url,
-                                           p.auth_token_url, p.auth_audience, p.key_set_url, p.active, p.product,
-                                           p.deployment_policy)
-            for d in deployments:
-                if d.platform_id in infos:
-                    infos[d.platform_id].deployments[d.deployment_id] = (d.id, d.active, d.pending)
-            by_issuer: dict[str, list[PlatformInfo]] = {}
-            for info in infos.values():
-                by_issuer.setdefault(info.issuer, []).append(info)
-            self._by_id = infos
-            self._by_key = {(i.issuer, i.client_id): i for i in infos.values()}
-            self._by_issuer = by_issuer
-            self._loaded_at = time.monotonic()
+            cached = self._by_id.pop(platform_id, None)
+            info = cached[1] if cached else None
+            if info is not None:
+                self._by_key.pop((info.issuer, info.client_id), None)
+                self._issuers.pop(info.issuer, None)
+
+    def _cached(self, cache: OrderedDict, key: Any) -> tuple[bool, Any]:
+        hit = cache.get(key)
+        if hit is None or time.monotonic() - hit[0] >= CACHE_SECONDS:
+            return False, None
+        return True, hit[1]
+
+    def _remember(self, cache: OrderedDict, key: Any, value: Any) -> None:
+        with self._lock:
+            cache[key] = (time.monotonic(), value)
+            cache.move_to_end(key)
+            while len(cache) > self._max:
+                cache.popitem(last=False)
+
+    def _load(self, where: Any) -> PlatformInfo | None:
+        """Read one platform and its deployments: two indexed queries on a short-lived connection."""
+        d = Deployment.__table__.c
+        with db.engine.connect() as conn:
+            row = conn.execute(select(Platform.__table__).where(where)).first()
+            if row is None:
+                return None
+            info = PlatformInfo(row.id, row.name, row.issuer, row.client_id, row.auth_login_url,
+                                row.auth_token_url, row.auth_audience, row.key_set_url, row.active, row.product,
+                                row.deployment_policy)
+            for dep in conn.execute(select(d.id, d.deployment_id, d.active, d.pending).where(d.platform_id == row.id)):
+                info.deployments[dep.deployment_id] = (dep.id, dep.active, dep.pending)
+        return info
+
+    def _put(self, info: PlatformInfo | None, key: tuple[str, str] | None = None) -> None:
+        if key is not None:
+            self._remember(self._by_key, key, info)
+        if info is not None:
+            self._remember(self._by_key, (info.issuer, info.client_id), info)
+            self._remember(self._by_id, info.id, info)
 
     def find(self, issuer: str, client_id: str | None) -> PlatformInfo | None:
         """Find a platform by issuer and client_id; without client_id only when the issuer is unambiguous."""
-        self._ensure()
-        if client_id:
-            return self._by_key.get((issuer, client_id))
-        candidates = self._by_issuer.get(issuer, [])
-        return candidates[0] if len(candidates) == 1 else None
+        if not client_id:
+            clients = self._clients(issuer)
+            return self.find(issuer, clients[0][1]) if len(clients) == 1 else None
+        key = (issuer, client_id)
+        found, info = self._cached(self._by_key, key)
+        if not found:
+            c = Platform.__table__.c
+            info = self._load((c.issuer == issuer) & (c.client_id == client_id))
+            self._put(info, key)
+        return info
+
+    def _clients(self, issuer: str) -> list[tuple[int, str]]:
+        found, clients = self._cached(self._issuers, issuer)
+        if not found:
+            c = Platform.__table__.c
+            with db.engine.connect() as conn:
+                clients = [(r.id, r.client_id) for r in
+                           conn.execute(select(c.id, c.client_id).where(c.issuer == issuer).order_by(c.id))]
+            self._remember(self._issuers, issuer, clients)
+        return clients
 
     def clients_of(self, issuer: str) -> list[str]:
-        self._ensure()
-        return [p.client_id for p in self._by_issuer.get(issuer, [])]
+        return [client_id for _id, client_id in self._clients(issuer)]
 
     def by_id(self, platform_id: int) -> PlatformInfo | None:
-        self._ensure()
-        return self._by_id.get(platform_id)
+        found, info = self._cached(self._by_id, platform_id)
+        if not found:
+            info = self._load(Platform.__table__.c.id == platform_id)
+            if info is None:
+                self._remember(self._by_id, platform_id, None)
+            self._put(info)
+        return info
 
     def record_deployment(self, info: PlatformInfo, deployment_id: str) -> tuple[int, bool, bool]:
         """Record a deployment id first seen in a signed launch, by the platform's policy; commits.
