@@ -11,7 +11,7 @@ import secrets
 import threading
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from ..db import utcnow
 from ..extensions import db
@@ -43,6 +43,15 @@ class _RowCache:
         self._data.clear()
 
 
+def _insert_new(model: Any, key_columns: list[str]) -> Any:
+    """An INSERT that does nothing when a row with the same key exists (PostgreSQL and SQLite alike)."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(model).on_conflict_do_nothing(index_elements=key_columns)
+
+
 class LaunchRecorder:
     """Writes launches to the database; one instance per app."""
 
@@ -66,7 +75,13 @@ class LaunchRecorder:
         where = [getattr(model, k) == v for k, v in key.items()]
         row_id = hit[0] if hit else db.session.execute(select(model.id).where(*where)).scalar()
         if row_id is None:
-            row_id = db.session.execute(insert(model).values(**key, **values).returning(model.id)).scalar_one()
+            # Two workers may see a new user (or course, or link) at the same moment: the loser's insert does
+            # nothing and it reads the winner's row, then updates it like any known row.
+            row_id = db.session.execute(_insert_new(model, list(key)).values(**key, **values)
+                                        .returning(model.id)).scalar()
+            if row_id is None:
+                row_id = db.session.execute(select(model.id).where(*where)).scalar_one()
+                db.session.execute(update(model).where(model.id == row_id).values(**values))
         else:
             db.session.execute(update(model).where(model.id == row_id).values(**values))
         cache.put(cache_key, row_id, fingerprint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
@@ -217,3 +218,27 @@ def test_secure_requests_get_cross_site_cookie_attributes(connected):
         "iss": platform.issuer, "login_hint": "1", "client_id": cid, "target_link_uri": tool.url + "/lti/launch"})
     cookie = resp.headers["Set-Cookie"]
     assert "Secure" in cookie and "SameSite=None" in cookie and "Partitioned" in cookie and "HttpOnly" in cookie
+
+
+def test_concurrent_first_launches_of_one_new_user_give_one_row_and_no_error(connected):
+    """Two workers seeing a new user (course, link) at once: both open the tool, one row each (issue #15)."""
+    tool, platform, cid, dep = connected
+    users = [u.user_id for u, _role in platform.members("course-101")][:3]
+    for user in users:
+        barrier = threading.Barrier(6)
+        statuses: list[int] = []
+
+        def one() -> None:
+            with Browser() as b:
+                barrier.wait()
+                statuses.append(b.launch(platform.base_url, cid, dep, user=user).status_code)
+
+        threads = [threading.Thread(target=one) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [200] * 6, statuses
+    with tool.app.app_context():
+        assert db.session.query(LtiUser).count() == len(users)
+        assert db.session.query(Context).count() == 1
