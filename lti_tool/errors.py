@@ -78,13 +78,24 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+def _course_url() -> str | None:
+    """Where "back to your course" leads: the LMS return URL of a verified tool session, if any."""
+    session = g.get("tool_session")
+    url = (session.data.get("return_url") if session is not None else None) or ""
+    return url if url.startswith(("https://", "http://")) else None
+
+
 def error_response(status: int, code: str, title: str, detail: str = "", hint: str = "") -> Response:
-    """Render an error as JSON or as a page."""
+    """Render an error as JSON or as a page.
+
+    People read the title and the hint, in plain words; the technical detail (which may speak of tokens and
+    keys) and the code sit in a closed "details for your administrator" section, and in the log.
+    """
     if wants_json():
         resp = jsonify({"error": code, "title": str(title), "detail": detail})
     else:
         resp = Response(render_template("error.html", status=status, code=code, title=title,
-                                        detail=detail, hint=hint), mimetype="text/html")
+                                        detail=detail, hint=hint, course_url=_course_url()), mimetype="text/html")
     resp.status_code = status
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -108,8 +119,16 @@ def register_error_handlers(app: Flask) -> None:
             413: _l("The request was too large"),
             400: _l("Something was not right with this request"),
         }
+        hints = {
+            404: _l("The link may be old or mistyped. Go back to your course and open the activity from there."),
+            405: _l("Go back to your course and open the activity from there."),
+            413: _l("Try again with less text or a smaller file."),
+            400: _l("Go back to your course and try again."),
+        }
         title = titles.get(status, exc.name)
-        return error_response(status, exc.name.lower().replace(" ", "_"), str(title), exc.description or "")
+        # Werkzeug's own descriptions are written for developers: they go to the technical details only.
+        return error_response(status, exc.name.lower().replace(" ", "_"), str(title), exc.description or "",
+                              str(hints.get(status, "")))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

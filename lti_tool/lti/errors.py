@@ -19,6 +19,15 @@ class LaunchError(AppError):
               "check the tool's registration.")
 
 
+class LaunchNeedsPlatform(LaunchError):
+    """Someone opened the launch address directly (a bookmark, a copied link) (405)."""
+
+    status = 405
+    code = "launch_requires_post"
+    title = _l("This address only works from your course")
+    hint = _l("Your learning platform opens it for you. Go back to your course and open the activity there.")
+
+
 class InvalidToken(LaunchError):
     """The id_token is malformed, wrongly signed or has bad claims (401)."""
 

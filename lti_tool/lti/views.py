@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
-from ..errors import NotFound
+from .errors import LaunchNeedsPlatform
 from .fastpath import HANDOVER_KEY
 from .flow import LaunchResult, LoginResult, launch_flow, origin_of
 from .launch import StrictMessageLaunch
@@ -89,8 +89,7 @@ def _unbound_launch(message: StrictMessageLaunch, state: str) -> Response:
 
 @bp.get("/lti/launch")
 def launch_get() -> Response:
-    raise NotFound("A launch must come from your learning platform as a form post.", code="launch_requires_post",
-                   status=405)
+    raise LaunchNeedsPlatform("A launch must come from the learning platform as a form post.")
 
 
 @bp.get("/lti/home")

@@ -55,8 +55,8 @@ def not_set_up(session: ToolSession) -> Response:
     course = (context.title or context.label or "") if context else ""
     if session.is_instructor:
         return _to("training.setup_link", session)
-    html = render_template("training/not_set_up.html", course=course,
-                           role_label=_("learner"), token=session.token)
+    html = render_template("training/not_set_up.html", course=course, role_label=_("learner"), token=session.token,
+                           case_exercises=assessment_installed())
     return Response(html, status=200)
 
 

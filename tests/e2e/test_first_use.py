@@ -270,3 +270,52 @@ def test_platform_admin_roles(roles, admin):
     from lti_tool.lti.constants import is_platform_admin
 
     assert is_platform_admin(roles) is admin
+
+
+# -- error pages people can read -------------------------------------------------------------------------
+#: Words a learner should never meet outside the closed technical details.
+JWT_WORDS = re.compile(r"\b(id_token|JWT|kid|aud|azp|nonce|JWKS)\b")
+
+
+def _visible_part(html: str) -> str:
+    """The page without its closed <details> section (what a person sees without opening it)."""
+    return re.sub(r"<details.*?</details>", "", html, flags=re.S)
+
+
+def test_a_broken_launch_speaks_plainly_and_keeps_the_technical_words_folded(connected, browser):
+    tool, platform, cid, dep = connected
+
+    def garbage(claims, headers):
+        return "not.a-valid.token"
+    platform.next_id_token_hook = garbage
+    resp = browser.launch(platform.base_url, cid, dep)
+    assert resp.status_code in (400, 401)
+    assert "<details" in resp.text and "Details for your administrator" in resp.text
+    assert not JWT_WORDS.search(_visible_part(resp.text)), _visible_part(resp.text)
+
+
+def test_launch_address_opened_directly_and_unknown_pages(tool, browser):
+    direct = browser.get(tool.url + "/lti/launch")
+    assert direct.status_code == 405 and "This address only works from your course" in direct.text
+    missing = browser.get(tool.url + "/no/such/page")
+    assert missing.status_code == 404 and "Go back to your course" in missing.text
+    assert "The requested URL was not found on the server" not in _visible_part(missing.text)
+
+
+def test_error_page_offers_the_way_back_to_the_course(connected, browser):
+    tool, platform, cid, dep = connected
+    resp = browser.launch(platform.base_url, cid, dep, user="learner")
+    token = _ltik(resp)
+    with tool.app.app_context():
+        return_url = _session(tool, token).data["return_url"]
+    assert return_url
+    refused = browser.get(tool.url + "/training/dashboard", params={"ltik": token})
+    assert refused.status_code == 403 and f'href="{return_url}"' in refused.text.replace("&amp;", "&")
+
+
+def test_unset_link_offers_the_case_exercises_too(connected, browser):
+    tool, platform, cid, dep = connected
+    page = browser.launch(platform.base_url, cid, dep, user="learner")
+    assert "This activity is not set up yet" in page.text
+    for link in ("/training/course", "/training/manual", "/assessment/training"):
+        assert link in page.text, link
