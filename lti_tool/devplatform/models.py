@@ -31,7 +31,6 @@ class Client:
         placements: Canvas profile: placements derived from the registration's ``messages``
             (``{"placement", "message_type", "target_link_uri", ...}``), first message per
             placement wins; empty elsewhere.
-        platform_storage: Canvas profile: send ``lti_storage_target`` (LTI platform storage).
         installs: Canvas profile: one :class:`Install` per deployment, in install order.
     """
 
@@ -50,7 +49,6 @@ class Client:
     jwks_cache: dict[str, Any] | None = None
     registration: dict[str, Any] | None = None
     active: bool = True
-    platform_storage: bool = True
     placements: list[dict[str, Any]] = field(default_factory=list)
     installs: list[Install] = field(default_factory=list)
 

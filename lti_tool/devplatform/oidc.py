@@ -96,7 +96,7 @@ def launch() -> Response:
         "lti_message_hint": hint,
         "client_id": resolved.client.client_id,
     }
-    params.update(platform.profile.login_params(resolved.client, resolved.deployment_id))
+    params.update(platform.profile.login_params(platform, resolved.client, resolved.deployment_id))
     if platform.login_initiation == "post":
         fields = list(params.items())
         html = render_template("devplatform/autosubmit.html", action=resolved.client.initiate_login_uri, fields=fields)

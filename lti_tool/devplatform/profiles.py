@@ -105,6 +105,8 @@ class Profile:
     login_initiation = "redirect"
     id_token_lifetime = 60
     nrps_page_size = 10
+    #: Canvas: send ``lti_storage_target`` (LTI platform storage); generic ``canvas_mode`` tools always do.
+    platform_storage = False
 
     # -- people ----------------------------------------------------------------------------------
 
@@ -150,7 +152,7 @@ class Profile:
             return f"the tool {client.name!r} is pending: an administrator must activate it first"
         return None
 
-    def login_params(self, client: Client, deployment_id: str) -> dict[str, str]:
+    def login_params(self, platform: DevPlatform, client: Client, deployment_id: str) -> dict[str, str]:
         """Return the deployment and platform-specific parameters of the login initiation."""
         params = {"lti_deployment_id": deployment_id}
         if client.canvas_mode:
@@ -328,6 +330,7 @@ class CanvasProfile(Profile):
     login_initiation = "post"
     id_token_lifetime = 3600
     nrps_page_size = 50
+    platform_storage = True
 
     def seed(self, platform: DevPlatform) -> None:
         """Add an observer to course-101, a sub-account, and course-201 taught by a course-101 learner."""
@@ -414,16 +417,16 @@ class CanvasProfile(Profile):
             return f"deployment_id {deployment_id!r} is installed in {install.scope} {install.context_id}, not for {course_id}"
         return None
 
-    def login_params(self, client: Client, deployment_id: str) -> dict[str, str]:
+    def login_params(self, platform: DevPlatform, client: Client, deployment_id: str) -> dict[str, str]:
         """Canvas's own names: ``deployment_id`` (not ``lti_deployment_id``), region, environment."""
         params = {"deployment_id": deployment_id, "canvas_region": "us-east-1", "canvas_environment": "prod"}
-        if client.platform_storage:
+        if platform.platform_storage:
             params["lti_storage_target"] = "post_message_forwarding"
         return params
 
     def auth_form_fields(self, platform: DevPlatform, client: Client) -> list[tuple[str, str]]:
         """The id_token post carries the storage target too when platform storage is used."""
-        return [("lti_storage_target", "post_message_forwarding")] if client.platform_storage else []
+        return [("lti_storage_target", "post_message_forwarding")] if platform.platform_storage else []
 
     def configuration(self, platform: DevPlatform, config: dict[str, Any]) -> dict[str, Any]:
         """Canvas advertises its placements and its account name."""

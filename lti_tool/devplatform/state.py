@@ -60,6 +60,7 @@ class DevPlatform:
         return_messages: Query values received on the launch_presentation return URL.
         login_initiation: ``"redirect"`` (302) or ``"post"`` (auto-submitted form, as Moodle and
             Canvas do); the profile sets the default.
+        platform_storage: Canvas profile: send ``lti_storage_target`` (default on).
         profile: The :class:`~lti_tool.devplatform.profiles.Profile` (``profile.name`` is ``generic``,
             ``moodle`` or ``canvas``).
         admins: User ids of site/account administrators (enrolled nowhere; may launch anywhere).
@@ -109,6 +110,10 @@ class DevPlatform:
         self.nrps_page_size = self.profile.nrps_page_size if nrps_page_size is None else nrps_page_size
         self.allow_control = allow_control
         self.login_initiation = self.profile.login_initiation
+        #: Canvas profile: send ``lti_storage_target`` at login and launch (on by default, as Canvas does).
+        #: The scripted :class:`~lti_tool.devplatform.driver.Browser` cannot run a tool's platform-storage
+        #: JavaScript, so tests that drive the tool with it switch this off.
+        self.platform_storage = self.profile.platform_storage
         #: Fetches a tool JWKS by URL; ``None`` means HTTP GET with a 5 s timeout.
         self.jwks_fetcher: JwksFetcher | None = jwks_fetcher
         self.courses: dict[str, Course]
