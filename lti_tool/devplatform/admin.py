@@ -20,7 +20,7 @@ bp = Blueprint("admin", __name__)
 
 def _wants_json() -> bool:
     """Tell whether the caller asked for JSON (the driver does; the home page's forms do not)."""
-    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def tool_json(platform: DevPlatform, client: Client) -> dict[str, Any]:

@@ -1,53 +1,21 @@
-"""Platform profiles: what real Moodle and Canvas do differently from our own assumptions.
-
-A :class:`~lti_tool.devplatform.state.DevPlatform` is created with one profile (``generic`` by default):
-
-- ``generic``: the platform as it always behaved (Moodle-flavoured score rules, every tool active at once,
-  one deployment per registration). Existing tests rely on it; do not change it.
-- ``moodle``: Moodle 4.5 as observed (``../shared/LTI-NOTES.md`` sections 6, 10, 11). Site administrators
-  launch with ``membership#Instructor`` *and* system and institution ``Administrator``; a tool registered
-  dynamically is *pending* until an administrator activates it; scores for non-gradable users get 400
-  ``[]``; a second score within the same second gets 409; ``scoreGiven`` is kept only with
-  ``FullyGraded`` and a kept grade fires "receive a grade" completion; NRPS names roles ``Learner`` /
-  ``Instructor`` and returns everyone when ``limit`` is absent or ≤ 0.
-- ``canvas``: Canvas as read from its source (sections 7 and 11). Dynamic registration answers a
-  ``client_id`` and no deployment; each install (account, sub-account, course) creates a deployment
-  ``<n>:<40 hex>``; registration ``messages`` become placements (a message without placements becomes
-  ``link_selection``, first message per placement wins); login initiation sends ``deployment_id``,
-  ``canvas_region``, ``canvas_environment`` and ``lti_storage_target``; roles carry institution roles
-  (and observers are ``membership#Mentor``); scores get 422 for unpublished assignments and non-students,
-  400 for a timestamp older than the last one; ``NotReady``/``Pending``/``Failed`` clear the score and
-  leave a "needs grading" submission; NRPS pages hold at most 50 members.
-
-Each profile is one object with hooks that the blueprints call; the generic hooks reproduce the old code.
-"""
+"""Canvas as read from its source (``../shared/LTI-NOTES.md`` sections 7 and 11)."""
 
 from __future__ import annotations
 
 import hashlib
-import math
-import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify
 
-from .constants import (
-    PLATFORM_VERSION,
-    PRODUCT_FAMILY_CODE,
-    Claim,
-    InstitutionRole,
-    MessageType,
-    Role,
-)
-from .models import Client, GradeState, Install, LineItem, ScoreRecord
-from .seed import make_user
+from ..constants import PLATFORM_CONFIGURATION, TOOL_CONFIGURATION, Claim, InstitutionRole, MessageType, Role
+from ..models import Client, Course, GradeState, Install, LineItem, ResourceLink, ScoreRecord
+from ..seed import DEFAULT_LINK_TITLE, make_user
+from .base import Profile, Validator, _number
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .claims import LaunchRequest
-    from .state import DevPlatform
-
-PROFILE_NAMES: tuple[str, ...] = ("generic", "moodle", "canvas")
+    from ..claims import LaunchRequest
+    from ..state import DevPlatform
 
 #: Canvas: the seeded observer of course-101, and whom they observe.
 CANVAS_OBSERVER_ID = "3001"
@@ -80,245 +48,6 @@ CANVAS_PRIVACY_CLAIMS: dict[str, frozenset[str]] = {
     "anonymous": frozenset(),
 }
 
-Validator = Callable[[Any], "str | None"]
-
-
-def json_error(status: int, error: str, description: str) -> Response:
-    """Build an OAuth2-style JSON error (as ``web.json_error``, which cannot be imported here: cycle)."""
-    response = jsonify({"error": error, "error_description": description})
-    response.status_code = status
-    return response
-
-
-def _number(value: Any) -> bool:
-    """Tell whether ``value`` is a finite JSON number (not a bool)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-class Profile:
-    """The generic profile; subclasses override the hooks where a real platform differs."""
-
-    name = "generic"
-    title = "R2COM development platform"
-    product_family_code = PRODUCT_FAMILY_CODE
-    version = PLATFORM_VERSION
-    login_initiation = "redirect"
-    id_token_lifetime = 60
-    nrps_page_size = 10
-    #: Canvas: send ``lti_storage_target`` (LTI platform storage); generic ``canvas_mode`` tools always do.
-    platform_storage = False
-
-    # -- people ----------------------------------------------------------------------------------
-
-    def seed(self, platform: DevPlatform) -> None:
-        """Add the profile's extra people and courses to a freshly seeded platform."""
-
-    def launch_roles(self, platform: DevPlatform, course_id: str, user_id: str) -> list[str]:
-        """Return the ``roles`` claim: the course role, plus institution Administrator for admins."""
-        role = platform.role_of(course_id, user_id)
-        roles = [role] if role else []
-        if user_id in platform.admins:
-            roles.append(InstitutionRole.ADMINISTRATOR.value)
-        return roles
-
-    def extra_claims(self, platform: DevPlatform, launch: LaunchRequest) -> dict[str, Any]:
-        """Return claims this platform adds to every launch."""
-        return {}
-
-    def gradable(self, platform: DevPlatform, course_id: str, user_id: str) -> bool:
-        """Tell whether scores for this user are accepted (learners only)."""
-        return platform.is_learner(course_id, user_id)
-
-    # -- tools, deployments, login -------------------------------------------------------------
-
-    def new_deployment_id(self, platform: DevPlatform, canvas_mode: bool) -> str:
-        """Return a deployment id shaped like Moodle's (a number) or Canvas's (``n:hex``)."""
-        number = platform.new_id()
-        return f"{number}:{secrets.token_hex(20)}" if canvas_mode else number
-
-    def default_deployment(self, platform: DevPlatform, client: Client, course_id: str) -> str | None:
-        """Return the deployment a launch in ``course_id`` uses when none is named."""
-        return client.deployment_ids[0] if client.deployment_ids else None
-
-    def deployment_refusal(self, platform: DevPlatform, client: Client, course_id: str, deployment_id: str) -> str | None:
-        """Return why ``deployment_id`` cannot launch in ``course_id``, or ``None``."""
-        if deployment_id not in client.deployment_ids:
-            return f"deployment_id {deployment_id!r} does not belong to client {client.client_id}"
-        return None
-
-    def client_refusal(self, client: Client) -> str | None:
-        """Return the platform's own error for a tool that cannot be launched yet, or ``None``."""
-        if not client.active:
-            return f"the tool {client.name!r} is pending: an administrator must activate it first"
-        return None
-
-    def login_params(self, platform: DevPlatform, client: Client, deployment_id: str) -> dict[str, str]:
-        """Return the deployment and platform-specific parameters of the login initiation."""
-        params = {"lti_deployment_id": deployment_id}
-        if client.canvas_mode:
-            params.update(
-                {
-                    "deployment_id": deployment_id,
-                    "canvas_region": "us-east-1",
-                    "canvas_environment": "prod",
-                    "lti_storage_target": "post_message_forwarding",
-                }
-            )
-        return params
-
-    def auth_form_fields(self, platform: DevPlatform, client: Client) -> list[tuple[str, str]]:
-        """Return extra fields posted with the id_token (platform storage target)."""
-        return [("lti_storage_target", "post_message_forwarding")] if client.canvas_mode else []
-
-    # -- dynamic registration ------------------------------------------------------------------
-
-    def configuration(self, platform: DevPlatform, config: dict[str, Any]) -> dict[str, Any]:
-        """Adjust the OpenID configuration the platform publishes."""
-        return config
-
-    def new_client_id(self, platform: DevPlatform, random_id: str) -> str:
-        """Return the client id a registration token will create."""
-        return random_id
-
-    def registration_problem(self, body: Any) -> str | None:
-        """Return why a registration request is refused (Moodle's rules), or ``None``."""
-        from .registration import moodle_registration_problem
-
-        return moodle_registration_problem(body)
-
-    def registered(self, platform: DevPlatform, client: Client, config: dict[str, Any]) -> dict[str, Any]:
-        """Finish a dynamic registration; return the tool configuration to answer with."""
-        return {**config, "deployment_id": client.deployment_ids[0]}
-
-    def registration_claims(self, config: dict[str, Any], asked: list[str]) -> list[str]:
-        """Return the personal claims the platform will send, from the registration."""
-        return asked
-
-    def registration_deploys(self) -> bool:
-        """Tell whether dynamic registration creates the first deployment."""
-        return True
-
-    # -- AGS -------------------------------------------------------------------------------------
-
-    def line_item_created(self, platform: DevPlatform, item: LineItem, deep_linked: bool) -> None:
-        """Set profile defaults on a new line item."""
-
-    def refuse_score(
-        self, platform: DevPlatform, item: LineItem, body: Any, validate: Validator
-    ) -> Response | None:
-        """Return the refusal of a score POST (400 rules, then 400 ``[]`` for non-learners), or ``None``."""
-        error = validate(body)
-        if error:
-            return json_error(400, "invalid_request", error)
-        if not self.gradable(platform, item.course_id, body["userId"]):
-            return Response("[]", status=400, mimetype="application/json")
-        return None
-
-    def kept_score(self, body: dict[str, Any]) -> float | None:
-        """Return the ``scoreGiven`` the platform keeps (only with ``FullyGraded``)."""
-        if body["gradingProgress"] == "FullyGraded" and "scoreGiven" in body:
-            return float(body["scoreGiven"])
-        return None
-
-    def timestamp_refused(self, previous: datetime, new: datetime) -> bool:
-        """Tell whether a score is refused because one at least as new is stored."""
-        return new <= previous
-
-    def conflict(self, previous: datetime, new: datetime) -> Response:
-        """Return the answer to a refused timestamp."""
-        return json_error(409, "conflict", "Refusing score with an earlier timestamp")
-
-    def grade_state(self, platform: DevPlatform, item: LineItem, record: ScoreRecord, state: GradeState) -> None:
-        """Update the gradebook state for an accepted score."""
-        state.grade = record.score_given
-        state.timestamp = record.timestamp
-
-    def score_accepted(self, platform: DevPlatform, item: LineItem, record: ScoreRecord) -> Response:
-        """Return the answer to an accepted score."""
-        return Response(status=200)
-
-    # -- NRPS ------------------------------------------------------------------------------------
-
-    def nrps_roles(self, platform: DevPlatform, course_id: str, user_id: str, role: str) -> list[str]:
-        """Return a member's ``roles`` in NRPS."""
-        return [role]
-
-
-class MoodleProfile(Profile):
-    """Moodle 4.5.6, as observed on a real site."""
-
-    name = "moodle"
-    title = "Moodle (development profile)"
-    product_family_code = "moodle"
-    version = "2024100706"
-    login_initiation = "post"
-    id_token_lifetime = 60
-    #: Moodle returns every member when ``limit`` is absent or ≤ 0.
-    nrps_page_size = 0
-
-    def _course_role(self, role: str | None) -> str | None:
-        """Moodle has two launch roles: Instructor (teachers) and Learner."""
-        if role is None:
-            return None
-        return Role.LEARNER.value if role == Role.LEARNER.value else Role.INSTRUCTOR.value
-
-    def launch_roles(self, platform: DevPlatform, course_id: str, user_id: str) -> list[str]:
-        """Site admins: Instructor, system Administrator, institution Administrator (Moodle's order)."""
-        if user_id in platform.admins:
-            return [
-                Role.INSTRUCTOR.value,
-                InstitutionRole.SYSTEM_ADMINISTRATOR.value,
-                InstitutionRole.ADMINISTRATOR.value,
-            ]
-        role = self._course_role(platform.role_of(course_id, user_id))
-        return [role] if role else []
-
-    def extra_claims(self, platform: DevPlatform, launch: LaunchRequest) -> dict[str, Any]:
-        """Moodle also sends ``ext.user_username`` and an empty ``lis`` claim."""
-        return {
-            Claim.EXT.value: {"user_username": launch.user.email.split("@", 1)[0], "lms": "moodle-2"},
-            Claim.LIS.value: {"person_sourcedid": "", "course_section_sourcedid": ""},
-        }
-
-    def registered(self, platform: DevPlatform, client: Client, config: dict[str, Any]) -> dict[str, Any]:
-        """The tool lands as *Pending*; the answer carries ``deployment_id`` (the tool type id)."""
-        with platform.lock:
-            client.active = False
-        return {**config, "deployment_id": client.deployment_ids[0]}
-
-    def client_refusal(self, client: Client) -> str | None:
-        """A pending tool cannot be launched; Moodle says so itself."""
-        if not client.active:
-            return (
-                f"Moodle: the tool {client.name!r} is pending. A site administrator must activate it in "
-                "Site administration > Plugins > Activity modules > External tool > Manage tools."
-            )
-        return None
-
-    def line_item_created(self, platform: DevPlatform, item: LineItem, deep_linked: bool) -> None:
-        """Every activity completes on "receive a grade" unless a test changes it."""
-        item.completion_rule = "grade"
-
-    def timestamp_refused(self, previous: datetime, new: datetime) -> bool:
-        """Moodle compares whole seconds: ``timemodified >= strtotime(timestamp)``."""
-        return math.floor(new.timestamp()) <= math.floor(previous.timestamp())
-
-    def grade_state(self, platform: DevPlatform, item: LineItem, record: ScoreRecord, state: GradeState) -> None:
-        """Store a null grade unless FullyGraded; rescale to the grade item; fire "receive a grade"."""
-        if record.score_given is None:
-            state.grade = None
-        else:
-            state.grade = record.score_given / record.score_maximum * item.score_maximum
-        state.timestamp = record.timestamp
-        if item.completion_rule == "grade":
-            state.completed = state.grade is not None
-        else:
-            state.completed = False if state.completed is None else state.completed
-
-    def nrps_roles(self, platform: DevPlatform, course_id: str, user_id: str, role: str) -> list[str]:
-        """Moodle's NRPS says ``Learner`` or ``Instructor``, not the full URIs of launches."""
-        return ["Learner" if role == Role.LEARNER.value else "Instructor"]
-
 
 class CanvasProfile(Profile):
     """Canvas, as read from its source."""
@@ -334,8 +63,6 @@ class CanvasProfile(Profile):
 
     def seed(self, platform: DevPlatform) -> None:
         """Add an observer to course-101, a sub-account, and course-201 taught by a course-101 learner."""
-        from .models import Course, ResourceLink
-
         observer = make_user(CANVAS_OBSERVER_ID, *CANVAS_OBSERVER_PERSON)
         platform.users[observer.user_id] = observer
         platform.courses["course-101"].members.append((observer.user_id, Role.MENTOR.value))
@@ -346,7 +73,7 @@ class CanvasProfile(Profile):
         course.members.extend([(CANVAS_CROSS_ENROLLED_ID, Role.INSTRUCTOR.value), ("2002", Role.LEARNER.value)])
         platform.courses[course.course_id] = course
         link_id = "course-201-link-1"
-        platform.links[link_id] = ResourceLink(link_id=link_id, course_id=course.course_id, title="R2COM Aftercare Toolkit")
+        platform.links[link_id] = ResourceLink(link_id=link_id, course_id=course.course_id, title=DEFAULT_LINK_TITLE)
 
     def launch_roles(self, platform: DevPlatform, course_id: str, user_id: str) -> list[str]:
         """Course roles plus institution roles from every enrolment and account role, sorted (Canvas)."""
@@ -408,13 +135,16 @@ class CanvasProfile(Profile):
                       self._install_covers(platform, best, course_id)]
         return candidates[-1].deployment_id
 
-    def deployment_refusal(self, platform: DevPlatform, client: Client, course_id: str, deployment_id: str) -> str | None:
+    def deployment_refusal(
+        self, platform: DevPlatform, client: Client, course_id: str, deployment_id: str
+    ) -> str | None:
         """A deployment only launches in the account, sub-account or course it was installed in."""
         install = next((i for i in client.installs if i.deployment_id == deployment_id), None)
         if install is None:
             return f"deployment_id {deployment_id!r} does not belong to client {client.client_id}"
         if not self._install_covers(platform, install, course_id):
-            return f"deployment_id {deployment_id!r} is installed in {install.scope} {install.context_id}, not for {course_id}"
+            return (f"deployment_id {deployment_id!r} is installed in {install.scope} {install.context_id}, "
+                    f"not for {course_id}")
         return None
 
     def login_params(self, platform: DevPlatform, client: Client, deployment_id: str) -> dict[str, str]:
@@ -430,8 +160,6 @@ class CanvasProfile(Profile):
 
     def configuration(self, platform: DevPlatform, config: dict[str, Any]) -> dict[str, Any]:
         """Canvas advertises its placements and its account name."""
-        from .constants import PLATFORM_CONFIGURATION
-
         platform_config = dict(config[PLATFORM_CONFIGURATION])
         platform_config["messages_supported"] = [
             {"type": MessageType.RESOURCE_LINK.value, "placements": ["course_navigation", "link_selection",
@@ -464,8 +192,6 @@ class CanvasProfile(Profile):
             return "token_endpoint_auth_method must be 'private_key_jwt'"
         if body["application_type"] != "web":
             return "application_type must be 'web'"
-        from .constants import TOOL_CONFIGURATION
-
         config = body.get(TOOL_CONFIGURATION)
         if not isinstance(config, dict):
             return "lti_tool_configuration can't be blank"
@@ -619,18 +345,3 @@ def privacy_level(config: dict[str, Any]) -> str:
     if has_name:
         return "name_only"
     return "email_only" if has_email else "anonymous"
-
-
-PROFILES: dict[str, type[Profile]] = {"generic": Profile, "moodle": MoodleProfile, "canvas": CanvasProfile}
-
-
-def get_profile(name: str) -> Profile:
-    """Return a new profile object by name.
-
-    Raises:
-        ValueError: For a name other than ``generic``, ``moodle`` or ``canvas``.
-    """
-    try:
-        return PROFILES[name]()
-    except KeyError:
-        raise ValueError(f"unknown platform profile {name!r}; choose one of {', '.join(PROFILE_NAMES)}") from None
