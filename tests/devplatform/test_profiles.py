@@ -349,6 +349,8 @@ def test_canvas_records_placements_and_launches_from_them(
     assert picker[Claim.MESSAGE_TYPE.value] == "LtiDeepLinkingRequest"
     assert picker[Claim.CANVAS_PLACEMENT.value] == "assignment_selection"
     assert picker[Claim.TARGET_LINK_URI.value] == tool.url + "/launch?dl=1"
+    html = requests.get(platform.url("/"), timeout=5).text
+    assert "Add content from assignment_selection" in html and "Open from link_selection" in html
 
 
 @canvas
