@@ -463,6 +463,8 @@ def test_canvas_timestamps_and_not_ready(platform_profile: str, platform: DevPla
     assert platform.grade_state(item_id, LEARNER).grade is None  # scoreGiven ignored
     no_max = _post(platform, item_id, auth, _score(timestamp=_now(3000), scoreMaximum=None))
     assert no_max.status_code == 422
+    nrps_only = registered.access_token([Scope.NRPS.value])
+    assert _post(platform, item_id, nrps_only, _score(timestamp=_now(4000))).status_code == 401  # not 403
 
 
 @moodle

@@ -43,6 +43,8 @@ class Profile:
     nrps_page_size = 10
     #: Canvas: send ``lti_storage_target`` (LTI platform storage); generic ``canvas_mode`` tools always do.
     platform_storage = False
+    #: Status for a token without the needed scope (Canvas answers 401).
+    insufficient_scope_status = 403
 
     # -- people ----------------------------------------------------------------------------------
 

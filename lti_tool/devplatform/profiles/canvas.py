@@ -60,6 +60,7 @@ class CanvasProfile(Profile):
     id_token_lifetime = 3600
     nrps_page_size = 50
     platform_storage = True
+    insufficient_scope_status = 401
 
     def seed(self, platform: DevPlatform) -> None:
         """Add an observer to course-101, a sub-account, and course-201 taught by a course-101 learner."""
