@@ -77,6 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
             "during dynamic registration. Default: on in development, off in production."),
     Setting("DEV_PLATFORM", _bool, None, "Serve the development platform at `/platform`. Default: on in "
             "development; can never be on in production."),
+    Setting("DEV_PLATFORM_PROFILE", _str, "generic", "How the development platform behaves: `generic`, "
+            "`moodle` or `canvas` (admin roles, registration, grades and rosters as the real platform does)."),
     Setting("DEPLOYMENT_POLICY", _policy, None, "What a correctly signed launch from a deployment id the tool "
             "has not seen does, for platforms registered from now on: `auto` records the deployment and opens "
             "the tool, `approve` records it as pending until `lti deployment approve`. Empty: `auto` for Canvas "
@@ -127,6 +129,9 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
     if env == "production" and values["DEV_PLATFORM"]:
         raise ConfigError("LTI_TOOL_DEV_PLATFORM cannot be on in production: the development platform "
                           "would let anyone sign launches.")
+    if values.get("DEV_PLATFORM_PROFILE", "generic") not in ("generic", "moodle", "canvas"):
+        raise ConfigError("LTI_TOOL_DEV_PLATFORM_PROFILE must be generic, moodle or canvas, not "
+                          f"{values['DEV_PLATFORM_PROFILE']!r}")
     values["BASE_URL"] = values["BASE_URL"].rstrip("/")
     if env == "production" and not values["BASE_URL"].startswith("https://"):
         raise ConfigError("LTI_TOOL_BASE_URL must be an https:// URL in production (platforms refuse "

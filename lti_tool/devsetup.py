@@ -29,7 +29,8 @@ def mount_dev_platform(app: Flask) -> None:
     if settings["ENV"] == "production":  # config.py refuses this too; never serve it in production
         raise RuntimeError("the development platform cannot run in production")
     base = settings["BASE_URL"]
-    platform = DevPlatform(base + MOUNT, key_path=Path(settings["KEYS_DIR"]) / "devplatform" / "platform.pem")
+    platform = DevPlatform(base + MOUNT, key_path=Path(settings["KEYS_DIR"]) / "devplatform" / "platform.pem",
+                           profile=settings.get("DEV_PLATFORM_PROFILE") or "generic")
     platform.add_tool(client_id=DEV_CLIENT_ID, deployment_id=DEV_DEPLOYMENT_ID, name="R2COM Aftercare Toolkit",
                       initiate_login_uri=base + "/lti/login", redirect_uris=[base + "/lti/launch"],
                       jwks_uri=base + "/.well-known/jwks.json", target_link_uri=base + "/lti/launch",
@@ -37,7 +38,8 @@ def mount_dev_platform(app: Flask) -> None:
     app.extensions["r2com"]["dev_platform"] = platform
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {MOUNT: create_platform_app(platform)})  # type: ignore[method-assign]
     _register_in_tool(app, platform)
-    log.info("development platform: %s%s/   tool setup page: %s/lti/setup", base, MOUNT, base)
+    log.info("development platform (%s profile): %s%s/   tool setup page: %s/lti/setup", platform.profile.name,
+             base, MOUNT, base)
 
 
 def _register_in_tool(app: Flask, platform: object) -> None:
@@ -49,7 +51,8 @@ def _register_in_tool(app: Flask, platform: object) -> None:
             add_platform(name="Development platform", issuer=platform.issuer, client_id=DEV_CLIENT_ID,  # type: ignore[attr-defined]
                          auth_login_url=platform.url("/auth"), auth_token_url=platform.url("/token"),  # type: ignore[attr-defined]
                          key_set_url=platform.url("/.well-known/jwks.json"),  # type: ignore[attr-defined]
-                         deployment_ids=[DEV_DEPLOYMENT_ID], product="other", source="development")
+                         deployment_ids=[DEV_DEPLOYMENT_ID], source="development",
+                         product={"moodle": "moodle", "canvas": "canvas"}.get(platform.profile.name, "other"))  # type: ignore[attr-defined]
             db.session.commit()
         except (OperationalError, ProgrammingError):
             db.session.rollback()

@@ -6,7 +6,7 @@ import pytest
 
 from lti_tool.devplatform.driver import Browser
 from lti_tool.devplatform.server import start_platform
-from support import connect, drop_app, make_app, serve_tool
+from support import REAL_PROFILES, connect, drop_app, make_app, serve_tool, start_profiled_platform
 
 
 @pytest.fixture
@@ -36,10 +36,34 @@ def tool(tmp_path):
     drop_app(served.app)
 
 
+@pytest.fixture(params=REAL_PROFILES)
+def platform_profile(request):
+    """The name of a development-platform profile: ``moodle``, then ``canvas``.
+
+    Requesting this fixture runs a test once per profile, and makes the ``platform`` fixture (and so
+    ``connected``) a platform of that profile::
+
+        def test_admin_opens_settings(platform_profile, connected, browser):
+            tool, platform, cid, dep = connected          # platform.profile.name == platform_profile
+            browser.launch_as_admin(platform.base_url, cid, dep)
+
+    A whole module: ``pytestmark = pytest.mark.usefixtures("platform_profile")``. To include the
+    generic profile too: ``@pytest.mark.parametrize("platform_profile", ALL_PROFILES, indirect=True)``
+    (``ALL_PROFILES`` and ``REAL_PROFILES`` are in ``support``). Without this fixture, ``platform``
+    stays the generic platform. With ``canvas``, LTI platform storage is off (see
+    ``support.start_profiled_platform``); launches need no deployment id (the platform picks the
+    install covering the course), and ``connect`` records its deployment as an account install.
+    """
+    return request.param
+
+
 @pytest.fixture
-def platform():
-    """A development LTI platform served over real HTTP."""
-    plat, running = start_platform(allow_control=True)
+def platform(request):
+    """A development LTI platform served over real HTTP (of ``platform_profile`` when a test asks for it)."""
+    if "platform_profile" in request.fixturenames:
+        plat, running = start_profiled_platform(request.getfixturevalue("platform_profile"))
+    else:
+        plat, running = start_platform(allow_control=True)
     yield plat
     running.stop()
 

@@ -76,6 +76,25 @@ def serve_tool(tmp_path: Path, **overrides: Any) -> ServedTool:
     return ServedTool(app, url, server, thread)
 
 
+#: The platform profiles that model a real LMS; ``generic`` is the default platform the older tests use.
+REAL_PROFILES: tuple[str, ...] = ("moodle", "canvas")
+ALL_PROFILES: tuple[str, ...] = ("generic", *REAL_PROFILES)
+
+
+def start_profiled_platform(profile: str = "generic", **kwargs: Any) -> tuple[Any, Any]:
+    """Start a development platform of ``profile`` over real HTTP; return ``(platform, running)``.
+
+    For the ``canvas`` profile, LTI platform storage is switched off: the scripted ``Browser`` cannot run
+    the tool's ``lti.put_data`` JavaScript (set ``platform.platform_storage = True`` to test that path).
+    """
+    from lti_tool.devplatform.server import start_platform
+
+    kwargs.setdefault("allow_control", True)
+    plat, running = start_platform(profile=profile, **kwargs)
+    plat.platform_storage = False
+    return plat, running
+
+
 def connect(tool: ServedTool, platform: Any, *, name: str = "Dev platform", client_id: str | None = None,
             canvas_mode: bool = False, deployments: int = 1) -> tuple[str, list[str]]:
     """Register the tool on a dev platform and the platform in the tool; return (client_id, deployment ids)."""
@@ -88,7 +107,8 @@ def connect(tool: ServedTool, platform: Any, *, name: str = "Dev platform", clie
     with tool.app.app_context():
         add_platform(name=name, issuer=platform.issuer, client_id=cid, auth_login_url=platform.url("/auth"),
                      auth_token_url=platform.url("/token"), key_set_url=platform.url("/.well-known/jwks.json"),
-                     deployment_ids=deployment_ids, product="other")
+                     deployment_ids=deployment_ids,
+                     product={"moodle": "moodle", "canvas": "canvas"}.get(platform.profile.name, "other"))
         db.session.commit()
         tool.app.extensions["r2com"]["platforms"].invalidate()
     return cid, deployment_ids

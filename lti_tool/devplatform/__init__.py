@@ -11,6 +11,11 @@ Typical use::
     with Browser() as browser:
         page = browser.launch(running.url, client_id, deployment_id, user="learner")
     running.stop()
+
+Profiles (``start_platform(profile="moodle")`` or ``"canvas"``; default ``"generic"``) reproduce what the
+real platforms do differently; see :mod:`lti_tool.devplatform.profiles`. The driver's
+``Browser.launch_as_admin``, ``launch_as_observer``, ``activate``, ``install``, ``publish`` and ``tool``
+drive the administrator and teacher actions they need.
 """
 
 from .app import create_platform_app

@@ -220,7 +220,7 @@ def _injected_fault(platform: DevPlatform) -> Response | None:
 
 @bp.post("/<course_id>/lineitems/<item_id>/scores")
 def post_score(course_id: str, item_id: str) -> Response:
-    """Accept a score, applying Moodle's validation, gradability and timestamp rules."""
+    """Accept a score; validation, gradability, timestamp and storage rules come from the platform profile."""
     platform = current_platform()
     platform.count("score_posts")
     fault = _injected_fault(platform)
@@ -235,24 +235,24 @@ def post_score(course_id: str, item_id: str) -> Response:
     if request.mimetype != MediaType.SCORE.value:
         return json_error(415, "unsupported_media_type", f"Content-Type must be {MediaType.SCORE.value}")
     body = request.get_json(silent=True)
-    error = _score_error(body)
-    if error:
-        return json_error(400, "invalid_request", error)
-    if not platform.is_learner(course_id, body["userId"]):
-        return Response("[]", status=400, mimetype="application/json")
-    fully_graded = body["gradingProgress"] == "FullyGraded"
+    # -- platform profile rules (profiles.py): refusal, kept score, timestamp, gradebook state --
+    profile = platform.profile
+    refusal = profile.refuse_score(platform, item, body, _score_error)
+    if refusal is not None:
+        return refusal
     record = ScoreRecord(
         item_id=item.item_id,
         user_id=body["userId"],
         timestamp=_parse_time(body["timestamp"]) or datetime.now(timezone.utc),
-        score_given=float(body["scoreGiven"]) if fully_graded and "scoreGiven" in body else None,
+        score_given=profile.kept_score(body),
         score_maximum=float(body.get("scoreMaximum", 1)),
         received=body,
         received_at=datetime.now(timezone.utc),
     )
-    if not platform.accept_score(record):
-        return json_error(409, "conflict", "Refusing score with an earlier timestamp")
-    return Response(status=200)
+    if not platform.accept_score(record, item):
+        previous = platform.previous_score(item.item_id, record.user_id)
+        return profile.conflict(previous.timestamp if previous else record.timestamp, record.timestamp)
+    return profile.score_accepted(platform, item, record)
 
 
 @bp.get("/<course_id>/lineitems/<item_id>/results")

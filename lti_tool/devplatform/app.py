@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 
-from . import ags, deeplink, nrps, oauth, oidc, registration
+from . import admin, ags, deeplink, nrps, oauth, oidc, registration
 from .constants import Role
 from .state import DevPlatform
 from .web import EXTENSION_KEY, current_platform, json_error
@@ -18,7 +18,7 @@ def create_platform_app(platform: DevPlatform) -> Flask:
     """Build the platform's Flask app around ``platform``; mount it anywhere (e.g. ``/platform``)."""
     app = Flask(__name__)
     app.extensions[EXTENSION_KEY] = platform
-    for blueprint in (oidc.bp, oauth.bp, ags.bp, nrps.bp, deeplink.bp, registration.bp):
+    for blueprint in (oidc.bp, oauth.bp, ags.bp, nrps.bp, deeplink.bp, registration.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "index", index)
     app.add_url_rule("/.well-known/jwks.json", "jwks", jwks)
@@ -53,7 +53,22 @@ def gradebook_rows(platform: DevPlatform) -> list[dict[str, Any]]:
                     "timestamp": record.received.get("timestamp"),
                 }
             )
+
     return rows
+
+
+def grade_rows(platform: DevPlatform) -> list[dict[str, Any]]:
+    """Return one row per learner and line item: what the gradebook holds by the profile's rules."""
+    with platform.lock:
+        return [
+            {
+                "user": platform.users[uid].name if uid in platform.users else uid,
+                "label": platform.line_items[iid].label if iid in platform.line_items else iid,
+                "published": platform.line_items[iid].published if iid in platform.line_items else True,
+                "state": state,
+            }
+            for (iid, uid), state in platform.grades.items()
+        ]
 
 
 def jwks() -> Response:
@@ -69,6 +84,8 @@ def index() -> str:
         clients = list(platform.clients.values())
         items = platform.deep_linked_items()
         gradebook = gradebook_rows(platform)
+        grades = grade_rows(platform)
+        line_items = list(platform.line_items.values())
         member_counts = {
             course.course_id: {
                 "learners": sum(1 for _, role in course.members if role == Role.LEARNER.value),
@@ -83,6 +100,8 @@ def index() -> str:
         clients=clients,
         items=items,
         gradebook=gradebook,
+        grades=grades,
+        line_items=line_items,
         member_counts=member_counts,
     )
 

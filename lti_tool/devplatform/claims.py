@@ -1,4 +1,4 @@
-"""Build the id_token claims of resource-link and Deep Linking launches, Moodle style."""
+"""Build the id_token claims of resource-link and Deep Linking launches (Moodle style; profiles add theirs)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 from .constants import (
     AGS_SCOPES,
     LTI_VERSION,
-    PLATFORM_VERSION,
-    PRODUCT_FAMILY_CODE,
     Claim,
     MessageType,
     Scope,
@@ -18,6 +16,7 @@ from .constants import (
 from .models import Client, ResourceLink, User
 from .state import DevPlatform
 
+#: id_token lifetime of the generic and Moodle profiles (Canvas: an hour); see ``Profile.id_token_lifetime``.
 ID_TOKEN_LIFETIME_SECONDS = 60
 
 
@@ -31,6 +30,8 @@ class LaunchRequest:
     user: User
     link: ResourceLink | None
     message: str
+    #: Canvas profile: the placement launched from (``link_selection``, ``course_navigation``...).
+    placement: str | None = None
 
     @property
     def is_deep_link(self) -> bool:
@@ -40,6 +41,10 @@ class LaunchRequest:
 
 def target_link_uri(launch: LaunchRequest) -> str:
     """Return where the launch should land in the tool."""
+    if launch.placement:
+        placement = launch.client.placement(launch.placement)
+        if placement and placement.get("target_link_uri") and not launch.link:
+            return str(placement["target_link_uri"])
     if launch.is_deep_link:
         return launch.client.deep_link_uri
     return (launch.link.url if launch.link and launch.link.url else None) or launch.client.target_link_uri
@@ -49,19 +54,19 @@ def build_id_token_claims(platform: DevPlatform, launch: LaunchRequest, nonce: s
     """Return the full claim set of an id_token for ``launch``."""
     client, course = launch.client, platform.courses[launch.course_id]
     now = int(time.time())
-    role = platform.role_of(course.course_id, launch.user.user_id)
+    profile = platform.profile
     claims: dict[str, Any] = {
         "iss": platform.issuer,
         "aud": client.client_id,
         "azp": client.client_id,
         "sub": launch.user.user_id,
         "iat": now,
-        "exp": now + ID_TOKEN_LIFETIME_SECONDS,
+        "exp": now + profile.id_token_lifetime,
         "nonce": nonce,
         Claim.VERSION.value: LTI_VERSION,
         Claim.DEPLOYMENT_ID.value: launch.deployment_id,
         Claim.TARGET_LINK_URI.value: target_link_uri(launch),
-        Claim.ROLES.value: [role] if role else [],
+        Claim.ROLES.value: profile.launch_roles(platform, course.course_id, launch.user.user_id),
         Claim.CONTEXT.value: {
             "id": course.course_id,
             "label": course.label,
@@ -76,11 +81,12 @@ def build_id_token_claims(platform: DevPlatform, launch: LaunchRequest, nonce: s
         Claim.TOOL_PLATFORM.value: {
             "guid": platform.issuer,
             "name": platform.title,
-            "product_family_code": PRODUCT_FAMILY_CODE,
-            "version": PLATFORM_VERSION,
+            "product_family_code": profile.product_family_code,
+            "version": profile.version,
         },
     }
     claims.update(_personal_claims(client, launch.user))
+    claims.update(profile.extra_claims(platform, launch))
     if launch.is_deep_link:
         claims[Claim.MESSAGE_TYPE.value] = MessageType.DEEP_LINKING.value
         claims[Claim.DL_SETTINGS.value] = _deep_linking_settings(platform, launch)

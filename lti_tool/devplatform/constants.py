@@ -31,6 +31,10 @@ class Claim(str, Enum):
     DL_LOG = "https://purl.imsglobal.org/spec/lti-dl/claim/log"
     DL_ERRORMSG = "https://purl.imsglobal.org/spec/lti-dl/claim/errormsg"
     DL_ERRORLOG = "https://purl.imsglobal.org/spec/lti-dl/claim/errorlog"
+    ROLE_SCOPE_MENTOR = "https://purl.imsglobal.org/spec/lti/claim/role_scope_mentor"
+    LIS = "https://purl.imsglobal.org/spec/lti/claim/lis"
+    EXT = "https://purl.imsglobal.org/spec/lti/claim/ext"
+    CANVAS_PLACEMENT = "https://www.instructure.com/placement"
 
 
 class MessageType(str, Enum):
@@ -47,6 +51,17 @@ class Role(str, Enum):
     INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
     TEACHING_ASSISTANT = "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
     LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+    MENTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"
+
+
+class InstitutionRole(str, Enum):
+    """Institution and system roles (full LIS v2 URIs) that real platforms add to the course role."""
+
+    ADMINISTRATOR = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
+    INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"
+    STUDENT = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student"
+    SYSTEM_ADMINISTRATOR = "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"
+    SYSTEM_USER = "http://purl.imsglobal.org/vocab/lis/v2/system/person#User"
 
 
 class Scope(str, Enum):
@@ -77,7 +92,12 @@ ROLE_ALIASES: dict[str, str] = {
     "instructor": Role.INSTRUCTOR.value,
     "teacher": Role.INSTRUCTOR.value,
     "ta": Role.TEACHING_ASSISTANT.value,
+    "observer": Role.MENTOR.value,
+    "mentor": Role.MENTOR.value,
 }
+
+#: Aliases that name the platform's site administrator (who need not be enrolled in the course).
+ADMIN_ALIASES = frozenset({"admin", "administrator"})
 
 ACTIVITY_PROGRESS = frozenset({"Initialized", "Started", "InProgress", "Submitted", "Completed"})
 GRADING_PROGRESS = frozenset({"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"})

@@ -93,6 +93,7 @@ def _store_item(platform: DevPlatform, dl_request: DeepLinkRequest, item: dict[s
             resource_link_id=link.link_id,
             resource_id=line_item.get("resourceId"),
             tag=line_item.get("tag"),
+            deep_linked=True,
         )
     return link
 

@@ -131,18 +131,93 @@ class Browser:
         user: str = "learner",
         link: str | None = None,
         message: str = "resource",
+        placement: str | None = None,
     ) -> requests.Response:
         """Walk platform launch → tool login → platform auth → tool launch; return the last response.
 
-        ``user`` is a user id or a role alias (``learner``, ``instructor``, ``ta``).
+        ``user`` is a user id or an alias (``learner``, ``instructor``, ``ta``, ``observer``, ``admin``).
+        Without ``deployment_id`` the platform picks the tool's deployment for ``course`` (Canvas: the
+        most specific install). ``placement`` (Canvas profile) launches from a derived placement such
+        as ``course_navigation`` or ``link_selection``. A refused launch (pending tool, not installed,
+        no such placement...) is the platform's own 400 text answer.
         """
         params = {"client_id": client_id, "course": course, "user": user, "message": message}
         if deployment_id:
             params["deployment_id"] = deployment_id
         if link:
             params["link"] = link
+        if placement:
+            params["placement"] = placement
         first = self.get(platform_url.rstrip("/") + "/launch", params=params)
         return self.follow_forms(first)
+
+    def launch_as_admin(self, platform_url: str, client_id: str, deployment_id: str | None = None,
+                        course: str = "course-101", **kwargs: Any) -> requests.Response:
+        """Launch as the site/account administrator (user ``9001``, enrolled nowhere by default).
+
+        Roles by profile: generic ``[institution#Administrator]`` (+ a course role if enrolled); Moodle
+        ``[membership#Instructor, system#Administrator, institution#Administrator]``; Canvas, sorted,
+        ``institution#Administrator`` and ``system#User`` (+ course and institution roles if enrolled).
+        """
+        return self.launch(platform_url, client_id, deployment_id, course, "admin", **kwargs)
+
+    def launch_as_observer(self, platform_url: str, client_id: str, deployment_id: str | None = None,
+                           course: str = "course-101", **kwargs: Any) -> requests.Response:
+        """Launch as course-101's observer (Canvas profile only: ``membership#Mentor`` observing ``1003``)."""
+        return self.launch(platform_url, client_id, deployment_id, course, "observer", **kwargs)
+
+    def _action(self, url: str, data: dict[str, str] | None = None) -> requests.Response:
+        """POST a platform admin action asking for JSON."""
+        return self.post(url, data=data or {}, headers={"Accept": "application/json"})
+
+    def activate(self, platform_url: str, client_id: str) -> dict[str, Any]:
+        """Activate a pending tool (Moodle profile after dynamic registration); return the tool's details.
+
+        Raises:
+            requests.HTTPError: If the platform refuses (unknown tool).
+        """
+        response = self._action(f"{platform_url.rstrip('/')}/tools/{client_id}/activate")
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def install(self, platform_url: str, client_id: str, scope: str = "account", context: str | None = None) -> str:
+        """Install a tool (Canvas profile) in the ``account``, a ``sub_account`` or a ``course``; return
+        the new deployment id (``<n>:<40 hex>``).
+
+        ``context`` is the sub-account id (default: the first, ``sub-community``, holding course-101) or
+        the course id (default ``course-101``).
+
+        Raises:
+            requests.HTTPError: If the platform refuses (not the canvas profile, unknown scope or context).
+        """
+        data = {"scope": scope}
+        if context:
+            data["context"] = context
+        response = self._action(f"{platform_url.rstrip('/')}/tools/{client_id}/install", data)
+        response.raise_for_status()
+        return str(response.json()["deployment_id"])
+
+    def publish(self, platform_url: str, item_id: str) -> dict[str, Any]:
+        """Publish the assignment behind a line item (Canvas: scores get 422 until then).
+
+        ``item_id`` is the last path segment of the line item URL.
+
+        Raises:
+            requests.HTTPError: For an unknown line item.
+        """
+        response = self._action(f"{platform_url.rstrip('/')}/line-items/{item_id}/publish")
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def tool(self, platform_url: str, client_id: str) -> dict[str, Any]:
+        """Return the platform's view of a tool: ``active``, ``deployment_ids``, ``installs``,
+        ``placements`` (Canvas, derived from the registration), ``claims`` and ``profile``."""
+        response = self.get(f"{platform_url.rstrip('/')}/tools/{client_id}")
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
 
     def close(self) -> None:
         """Close the underlying session."""
@@ -169,9 +244,10 @@ def launch(
     message: str = "resource",
     *,
     browser: Browser | None = None,
+    placement: str | None = None,
 ) -> requests.Response:
     """Launch with ``browser`` (or a throwaway one) and return the tool's final response."""
     if browser is not None:
-        return browser.launch(platform_url, client_id, deployment_id, course, user, link, message)
+        return browser.launch(platform_url, client_id, deployment_id, course, user, link, message, placement)
     with Browser() as own:
-        return own.launch(platform_url, client_id, deployment_id, course, user, link, message)
+        return own.launch(platform_url, client_id, deployment_id, course, user, link, message, placement)

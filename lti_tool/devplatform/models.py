@@ -26,6 +26,12 @@ class Client:
         static_jwks: A JWKS given at registration instead of fetching ``jwks_uri``.
         jwks_cache: The last JWKS fetched from ``jwks_uri``.
         registration: The Dynamic Registration request body, when registered that way.
+        active: ``False`` while the tool waits for an administrator to activate it (Moodle
+            profile after Dynamic Registration); launches are refused until then.
+        placements: Canvas profile: placements derived from the registration's ``messages``
+            (``{"placement", "message_type", "target_link_uri", ...}``), first message per
+            placement wins; empty elsewhere.
+        installs: Canvas profile: one :class:`Install` per deployment, in install order.
     """
 
     client_id: str
@@ -42,6 +48,28 @@ class Client:
     static_jwks: dict[str, Any] | None = None
     jwks_cache: dict[str, Any] | None = None
     registration: dict[str, Any] | None = None
+    active: bool = True
+    placements: list[dict[str, Any]] = field(default_factory=list)
+    installs: list[Install] = field(default_factory=list)
+
+    def placement(self, name: str) -> dict[str, Any] | None:
+        """Return the derived placement called ``name`` (Canvas profile), if any."""
+        return next((p for p in self.placements if p["placement"] == name), None)
+
+
+@dataclass(frozen=True)
+class Install:
+    """A Canvas install of a tool: one deployment in an account, a sub-account or a course.
+
+    Attributes:
+        deployment_id: ``<install number>:<40 hex of the context>``, as Canvas makes them.
+        scope: ``account``, ``sub_account`` or ``course``.
+        context_id: The account, sub-account or course id installed in.
+    """
+
+    deployment_id: str
+    scope: str
+    context_id: str
 
 
 @dataclass(frozen=True)
@@ -68,12 +96,14 @@ class Course:
         label: Short code shown in the LMS.
         title: Full course name.
         members: ``(user_id, role URI)`` pairs.
+        account_id: The (sub-)account the course belongs to (Canvas installs use it).
     """
 
     course_id: str
     label: str
     title: str
     members: list[tuple[str, str]] = field(default_factory=list)
+    account_id: str = "root"
 
 
 @dataclass
@@ -120,6 +150,31 @@ class LineItem:
     start_date_time: str | None = None
     end_date_time: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Canvas: scores for an unpublished assignment get 422 (deep-linked ones start unpublished).
+    published: bool = True
+    #: Moodle: the activity's completion rule; ``"grade"`` means "receive a grade".
+    completion_rule: str | None = None
+
+
+@dataclass
+class GradeState:
+    """What the platform's gradebook holds for one learner and line item, by the profile's rules.
+
+    Attributes:
+        grade: The stored grade, in the line item's scale (Moodle rescales to the grade item's
+            maximum; ``None`` is an empty or null grade).
+        completed: Moodle: activity completion fired ("receive a grade"); ``None`` where the
+            profile has no completion model.
+        needs_grading: Canvas: the submission waits in SpeedGrader ("needs grading").
+        submissions: Canvas: submission attempts created by score POSTs.
+        timestamp: The accepted score's timestamp.
+    """
+
+    grade: float | None = None
+    completed: bool | None = None
+    needs_grading: bool = False
+    submissions: int = 0
+    timestamp: datetime | None = None
 
 
 @dataclass(frozen=True)

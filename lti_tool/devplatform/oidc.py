@@ -30,25 +30,44 @@ def resolve_launch(platform: DevPlatform, values: dict[str, Any]) -> LaunchReque
     client = platform.clients.get(values.get("client_id") or "")
     if client is None:
         return f"unknown client_id {values.get('client_id')!r}"
-    deployment_id = values.get("deployment_id") or client.deployment_ids[0]
-    if deployment_id not in client.deployment_ids:
-        return f"deployment_id {deployment_id!r} does not belong to client {client.client_id}"
+    refusal = platform.profile.client_refusal(client)
+    if refusal:
+        return refusal
     course_id = values.get("course") or "course-101"
     if course_id not in platform.courses:
         return f"unknown course {course_id!r}"
+    deployment_id = values.get("deployment_id") or platform.profile.default_deployment(platform, client, course_id)
+    if not deployment_id:
+        return f"the tool {client.name!r} is not installed for {course_id}: install it first (no deployment)"
+    refusal = platform.profile.deployment_refusal(platform, client, course_id, deployment_id)
+    if refusal:
+        return refusal
     user = platform.resolve_user(course_id, values.get("user") or "learner")
     if user is None:
         return f"user {values.get('user')!r} is not a member of {course_id}"
     message = values.get("message") or "resource"
     if message not in MESSAGES:
         return f"message must be one of {', '.join(MESSAGES)}"
+    placement = values.get("placement") or None
+    if placement:
+        if not client.placements:
+            return f"placement {placement!r}: the tool has no derived placements (it was not registered dynamically)"
+        found = client.placement(placement)
+        if found is None:
+            names = ", ".join(p["placement"] for p in client.placements)
+            return f"the tool has no {placement} placement (it has: {names})"
+        if message == "deeplink" and found.get("message_type") != "LtiDeepLinkingRequest":
+            return (f"the tool's {placement} placement is a plain {found.get('message_type')}: the platform adds "
+                    "a bare link and never opens the tool's picker (no Deep Linking request)")
+        if message == "resource" and found.get("message_type") == "LtiDeepLinkingRequest":
+            return f"the tool's {placement} placement is a Deep Linking placement: use message=deeplink"
     link = None
     if values.get("link"):
         links = platform.links_for(course_id, client.client_id)
         link = next((lnk for lnk in links if lnk.link_id == values["link"]), None)
         if link is None:
             return f"link {values['link']!r} is not a link of {course_id} for this tool"
-    return LaunchRequest(client, deployment_id, course_id, user, link, message)
+    return LaunchRequest(client, deployment_id, course_id, user, link, message, placement)
 
 
 @bp.get("/launch")
@@ -66,6 +85,7 @@ def launch() -> Response:
             "user": resolved.user.user_id,
             "link": resolved.link.link_id if resolved.link else None,
             "message": resolved.message,
+            "placement": resolved.placement,
         },
         salt=HINT_SALT,
     )
@@ -75,17 +95,8 @@ def launch() -> Response:
         "target_link_uri": target_link_uri(resolved),
         "lti_message_hint": hint,
         "client_id": resolved.client.client_id,
-        "lti_deployment_id": resolved.deployment_id,
     }
-    if resolved.client.canvas_mode:
-        params.update(
-            {
-                "deployment_id": resolved.deployment_id,
-                "canvas_region": "us-east-1",
-                "canvas_environment": "prod",
-                "lti_storage_target": "post_message_forwarding",
-            }
-        )
+    params.update(platform.profile.login_params(platform, resolved.client, resolved.deployment_id))
     if platform.login_initiation == "post":
         fields = list(params.items())
         html = render_template("devplatform/autosubmit.html", action=resolved.client.initiate_login_uri, fields=fields)
@@ -125,6 +136,7 @@ def _check_auth_request(platform: DevPlatform, values: dict[str, str]) -> Launch
             "user": hint["user"],
             "link": hint["link"],
             "message": hint["message"],
+            "placement": hint.get("placement"),
         },
     )
     return resolved
@@ -144,8 +156,7 @@ def auth() -> Response:
     outcome = hook(claims, headers) if hook else (claims, headers)
     id_token = outcome if isinstance(outcome, str) else platform.sign_jwt(outcome[0], headers=outcome[1])
     fields = [("id_token", id_token), ("state", values["state"])]
-    if resolved.client.canvas_mode:
-        fields.append(("lti_storage_target", "post_message_forwarding"))
+    fields.extend(platform.profile.auth_form_fields(platform, resolved.client))
     html = render_template("devplatform/autosubmit.html", action=values["redirect_uri"], fields=fields)
     response = Response(html)
     response.headers["Cache-Control"] = "no-store"

@@ -1,4 +1,7 @@
-"""LTI Dynamic Registration: openid-configuration, registration start and Moodle-strict ``/register``."""
+"""LTI Dynamic Registration: openid-configuration, registration start and ``/register``.
+
+The generic and Moodle profiles apply Moodle's rules; the Canvas profile Canvas's (see ``profiles.py``).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +18,6 @@ from .constants import (
     ALL_SCOPES,
     PERSONAL_CLAIMS,
     PLATFORM_CONFIGURATION,
-    PLATFORM_VERSION,
-    PRODUCT_FAMILY_CODE,
     TOOL_CONFIGURATION,
     MessageType,
 )
@@ -32,7 +33,7 @@ _ALNUM = string.ascii_letters + string.digits
 
 def openid_configuration(platform: DevPlatform) -> dict[str, Any]:
     """Return the platform's OpenID configuration with the LTI platform-configuration object."""
-    return {
+    config = {
         "issuer": platform.issuer,
         "authorization_endpoint": platform.url("/auth"),
         "token_endpoint": platform.url("/token"),
@@ -46,8 +47,8 @@ def openid_configuration(platform: DevPlatform) -> dict[str, Any]:
         "id_token_signing_alg_values_supported": ["RS256"],
         "claims_supported": ["sub", "iss", *PERSONAL_CLAIMS],
         PLATFORM_CONFIGURATION: {
-            "product_family_code": PRODUCT_FAMILY_CODE,
-            "version": PLATFORM_VERSION,
+            "product_family_code": platform.profile.product_family_code,
+            "version": platform.profile.version,
             "messages_supported": [
                 {"type": MessageType.RESOURCE_LINK.value},
                 {"type": MessageType.DEEP_LINKING.value, "placements": ["AddContentMenu"]},
@@ -55,6 +56,7 @@ def openid_configuration(platform: DevPlatform) -> dict[str, Any]:
             "variables": [],
         },
     }
+    return platform.profile.configuration(platform, config)
 
 
 @bp.get("/.well-known/openid-configuration")
@@ -66,7 +68,7 @@ def well_known() -> Response:
 def new_registration_token(platform: DevPlatform) -> str:
     """Return a signed single-use registration token naming the client id it will create."""
     now = int(time.time())
-    pending_client_id = "".join(secrets.choice(_ALNUM) for _ in range(15))
+    pending_client_id = platform.profile.new_client_id(platform, "".join(secrets.choice(_ALNUM) for _ in range(15)))
     claims = {
         "iss": platform.issuer,
         "aud": platform.issuer,
@@ -93,7 +95,7 @@ def register_tool() -> Response:
     return redirect(add_query(url, params), code=302)
 
 
-def _validate(body: Any) -> str | None:
+def moodle_registration_problem(body: Any) -> str | None:
     """Return why a registration request breaks Moodle's rules, or ``None``."""
     if not isinstance(body, dict):
         return "the registration request must be a JSON object sent as application/json"
@@ -153,28 +155,30 @@ def register() -> Response:
     if client_id in platform.clients:
         return json_error(401, "token_already_used", "this registration token was already used")
     body = request.get_json(silent=True)
-    problem = _validate(body)
+    problem = platform.profile.registration_problem(body)
     if problem:
         return json_error(400, "invalid_client_metadata", problem)
     config: dict[str, Any] = body[TOOL_CONFIGURATION]
     scopes = [scope for scope in str(body.get("scope", "")).split() if scope in ALL_SCOPES]
-    claims = [claim for claim in config.get("claims") or [] if claim in PERSONAL_CLAIMS]
+    asked = [claim for claim in config.get("claims") or [] if claim in PERSONAL_CLAIMS]
+    claims = platform.profile.registration_claims(config, asked)
     try:
-        client_id, deployment_id = platform.add_tool(
+        client_id, _ = platform.add_tool(
             client_id=client_id,
             initiate_login_uri=body["initiate_login_uri"],
             redirect_uris=body["redirect_uris"],
             jwks_uri=body["jwks_uri"],
-            target_link_uri=config["target_link_uri"],
+            target_link_uri=config.get("target_link_uri") or body["redirect_uris"][0],
             deep_link_uri=_deep_link_uri(config),
             scopes=scopes,
             claims=claims,
             name=str(body.get("client_name") or config.get("domain")),
             registration=body,
+            deploy=platform.profile.registration_deploys(),
         )
     except ValueError:
         return json_error(401, "token_already_used", "this registration token was already used")
     answer = dict(body)
     answer.update({"client_id": client_id, "scope": " ".join(scopes)})
-    answer[TOOL_CONFIGURATION] = {**config, "deployment_id": deployment_id}
+    answer[TOOL_CONFIGURATION] = platform.profile.registered(platform, platform.clients[client_id], config)
     return jsonify(answer)

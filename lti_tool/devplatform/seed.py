@@ -48,6 +48,10 @@ COURSE_102_PEOPLE: tuple[tuple[str, str], ...] = (
 
 DEFAULT_LINK_TITLE = "R2COM Aftercare Toolkit"
 
+#: The site administrator: enrolled in no course, may launch from any course (every profile).
+ADMIN_USER_ID = "9001"
+ADMIN_PERSON: tuple[str, str] = ("Robin", "Castellanos")
+
 
 def _email(given: str, family: str) -> str:
     """Build an ASCII example.org address from a name."""
@@ -83,4 +87,10 @@ def seed() -> tuple[dict[str, Course], dict[str, User], dict[str, ResourceLink]]
         courses[course_id] = course
         link_id = f"{course_id}-link-1"
         links[link_id] = ResourceLink(link_id=link_id, course_id=course_id, title=DEFAULT_LINK_TITLE)
+    users[ADMIN_USER_ID] = User(ADMIN_USER_ID, *ADMIN_PERSON, _email(*ADMIN_PERSON))
     return courses, users, links
+
+
+def make_user(user_id: str, given: str, family: str) -> User:
+    """Build a fictional user with an example.org address."""
+    return User(user_id, given, family, _email(given, family))

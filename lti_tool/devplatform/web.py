@@ -52,5 +52,6 @@ def bearer_token(*any_of: str) -> AccessToken | Response:
         challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         return json_error(401, "invalid_token", "unknown or expired access token", **challenge)
     if any_of and not token.scopes & set(any_of):
-        return json_error(403, "insufficient_scope", f"token lacks one of the scopes {sorted(any_of)}")
+        status = current_platform().profile.insufficient_scope_status
+        return json_error(status, "insufficient_scope", f"token lacks one of the scopes {sorted(any_of)}")
     return token

@@ -203,9 +203,10 @@ def tool_key() -> SigningKey:
 
 
 @pytest.fixture
-def platform_server(platform_key: SigningKey) -> Iterator[tuple[DevPlatform, Running]]:
-    """Serve a fresh platform with control endpoints enabled."""
-    platform, running = start_platform(allow_control=True, key=platform_key)
+def platform_server(platform_key: SigningKey, request: pytest.FixtureRequest) -> Iterator[tuple[DevPlatform, Running]]:
+    """Serve a fresh platform with control endpoints enabled (of ``platform_profile`` if the test asks)."""
+    profile = request.getfixturevalue("platform_profile") if "platform_profile" in request.fixturenames else "generic"
+    platform, running = start_platform(allow_control=True, key=platform_key, profile=profile)
     yield platform, running
     running.stop()
 
