@@ -96,8 +96,11 @@ def build_id_token_claims(platform: DevPlatform, launch: LaunchRequest, nonce: s
         claims[Claim.RESOURCE_LINK.value] = {"id": link.link_id, "title": link.title}
         if link.text:
             claims[Claim.RESOURCE_LINK.value]["description"] = link.text
-        if link.custom:
-            claims[Claim.CUSTOM.value] = dict(link.custom)
+        custom = dict(link.custom or {})
+        if launch.placement and not launch.link:
+            custom.update((launch.client.placement(launch.placement) or {}).get("custom_fields") or {})
+        if custom:
+            claims[Claim.CUSTOM.value] = custom
         ags = _ags_claim(platform, client, course.course_id, link.link_id)
         if ags:
             claims[Claim.AGS_ENDPOINT.value] = ags

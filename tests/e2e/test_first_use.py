@@ -319,3 +319,69 @@ def test_unset_link_offers_the_case_exercises_too(connected, browser):
     assert "This activity is not set up yet" in page.text
     for link in ("/training/course", "/training/manual", "/assessment/training"):
         assert link in page.text, link
+
+
+# -- the same, against the Moodle and Canvas profiles of the development platform ---------------------------
+def test_the_platform_administrator_sets_up_casework_on_each_profile(platform_profile, connected, browser):
+    tool, platform, cid, dep = connected
+    resp = browser.launch_as_admin(platform.base_url, cid, dep)
+    assert resp.status_code == 200, resp.text[-400:]
+    token = _ltik(resp)
+    assert _session(tool, token).data["platform_admin"] is True
+    start = browser.get(tool.url + "/assessment/", params={"ltik": token})
+    assert start.url.startswith(tool.url + "/assessment/organisation/start"), start.url
+    saved = browser.post(tool.url + "/assessment/organisation",
+                         data={"ltik": token, "casework_enabled": "1", "retention_months": "12",
+                               "privacy_notice_version": "1.1"})
+    assert saved.status_code == 200 and "Settings saved." in saved.text
+    # Everyone else in the course: no organisation settings.
+    for user in ("learner", "instructor"):
+        other = _ltik(browser.launch(platform.base_url, cid, dep, user=user))
+        assert browser.get(tool.url + "/assessment/organisation", params={"ltik": other}).status_code == 403, user
+
+
+@pytest.mark.parametrize("platform_profile", ["canvas"], indirect=True)
+def test_canvas_observer_is_an_observer(platform_profile, connected, browser):
+    tool, platform, cid, dep = connected
+    token = _ltik(browser.launch_as_observer(platform.base_url, cid, dep))
+    assert _session(tool, token).role == "observer"
+
+
+def _register_by_invite(tool, platform, browser):
+    runner = tool.app.test_cli_runner()
+    invite = runner.invoke(args=["lti", "platform", "invite", "--note", f"{platform.profile.name} of NGO"])
+    url = re.search(r"https?://\S+/lti/register/\S+", invite.output).group(0)
+    page = browser.get(platform.url("/register-tool"), params={"url": url})
+    assert page.status_code == 200, page.text[:500]
+    (client,) = platform.clients.values()
+    return client.client_id
+
+
+def test_dynamic_registration_ends_with_a_working_launch_on_each_profile(platform_profile, tool, platform, browser):
+    cid = _register_by_invite(tool, platform, browser)
+    if platform_profile == "moodle":
+        # Moodle returns the deployment id and keeps the tool pending until the administrator activates it.
+        browser.activate(platform.base_url, cid)
+        opened = browser.launch(platform.base_url, cid, user="learner")
+        assert opened.status_code == 200 and "ltik=" in opened.url, opened.text[-400:]
+        return
+    # Canvas: no deployment id at registration; every install brings its own at its first launch.
+    with tool.app.app_context():
+        stored = db.session.execute(select(Platform)).scalar_one()
+        assert stored.product == "canvas" and stored.deployment_policy == "auto" and not stored.deployments
+    account = browser.install(platform.base_url, cid, "account")
+    first = browser.launch(platform.base_url, cid, user="learner")
+    assert first.status_code == 200 and "ltik=" in first.url, first.text[-400:]
+    course = browser.install(platform.base_url, cid, "course", "course-101")
+    second = browser.launch(platform.base_url, cid, user="instructor")  # the course install is the closest
+    assert second.status_code == 200 and "ltik=" in second.url, second.text[-400:]
+    with tool.app.app_context():
+        recorded = {d.deployment_id: d for d in db.session.execute(select(Deployment)).scalars()}
+    assert {account, course} <= set(recorded) and all(d.active and d.source == "launch" for d in recorded.values())
+    # The registration asked Canvas for the picker in link and assignment selection and a course navigation entry.
+    placements = {p["placement"]: p["message_type"] for p in browser.tool(platform.base_url, cid)["placements"]}
+    assert placements.get("link_selection") == "LtiDeepLinkingRequest"
+    assert placements.get("assignment_selection") == "LtiDeepLinkingRequest"
+    assert placements.get("course_navigation") == "LtiResourceLinkRequest"
+    nav = browser.launch(platform.base_url, cid, user="instructor", placement="course_navigation")
+    assert nav.status_code == 200 and "/training/dashboard" in nav.url, nav.url

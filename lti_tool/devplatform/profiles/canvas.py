@@ -327,6 +327,9 @@ def derive_placements(config: dict[str, Any]) -> list[dict[str, Any]]:
                 "target_link_uri": message.get("target_link_uri") or config.get("target_link_uri"),
                 "text": message.get("label"),
             }
+            # Canvas keeps a message's custom parameters as the placement's custom fields, sent with its launches.
+            if isinstance(message.get("custom_parameters"), dict):
+                placement["custom_fields"] = dict(message["custom_parameters"])
             if name == "course_navigation" and message.get(CANVAS_COURSE_NAV_DEFAULT) is False:
                 placement["default"] = "disabled"
             placements.append(placement)
