@@ -6,7 +6,7 @@ import json
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .config import settings_markdown
@@ -236,6 +236,7 @@ def lti_deliver(once: bool, batch_size: int, idle_seconds: float, lease_seconds:
 
 # -- setup -----------------------------------------------------------------------------------------
 @click.command("setup")
+@with_appcontext
 def setup_command() -> None:
     """Prepare this server in one step: keys, database tables and content, then print the URLs and next steps.
 
@@ -247,7 +248,8 @@ def setup_command() -> None:
     keys_dir = settings["KEYS_DIR"]
     click.echo(f"Setting up the R2COM Aftercare Toolkit ({settings['ENV']}): keys in {keys_dir}, database "
                f"{db.engine.url.render_as_string(hide_password=True)}")
-    changes = [_setup_database(), _setup_tool_key(), _setup_master_key(keys_dir), _setup_content()]
+    # Keys first: a restored database without its keys folder is refused before anything changes.
+    changes = [_setup_tool_key(), _setup_master_key(keys_dir), _setup_database(), _setup_content()]
     if _ext().get("dev_platform") is not None:
         from .devsetup import register_in_tool
 
@@ -302,14 +304,14 @@ def _setup_database() -> bool:
 
 def _setup_tool_key() -> bool:
     """Create the tool's first signing key; True when one was made now (or at this start, in development)."""
-    from sqlalchemy import func
+    from sqlalchemy import func, inspect
 
     from .lti.models import Platform
 
     ring = _ext()["keyring"]
     created = ring.ensure() or bool(_ext().get("tool_key_created_at_start"))
     _step(created, f"tool signing key {ring.signing_kid} (published at /.well-known/jwks.json)")
-    if created:
+    if created and inspect(db.engine).has_table(Platform.__tablename__):
         known = db.session.execute(select(func.count()).select_from(Platform)).scalar() or 0
         if known:
             click.echo(f"    The database knows {known} platform(s). Any platform given the tool's public key by hand "
