@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+
+from flask import Flask, Response
 
 from ..config import ConfigError
-from .crypto import CaseCipher, MasterKeyProblem, MasterKeyring, check_master_key, stored_wrapped_keys
+from .crypto import (CaseCipher, KeyMaterialError, MasterKeyProblem, MasterKeyring, check_master_key,
+                     stored_wrapped_keys)
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -31,7 +36,20 @@ def init_app(app: Flask) -> None:
     ext["router"].add_home_link(home_links)
     app.register_blueprint(bp)
     app.register_blueprint(api)
+    app.register_error_handler(KeyMaterialError, _key_material_error)
     app.cli.add_command(assessment_cli)
+
+
+def _key_material_error(exc: KeyMaterialError) -> Response:
+    """A key that cannot open case records is the server's problem: a 503 page that says who can fix it."""
+    from flask_babel import gettext as _
+
+    from ..errors import error_response
+
+    log.error("case records cannot be opened: %s", exc)  # key ids and paths only, never case content
+    return error_response(503, "case_records_unavailable", _("Case records cannot be opened right now"), "",
+                          _("The tool's encryption key needs attention. Tell the person who runs the tool: its "
+                            "log and its /readyz check say what to restore."))
 
 
 def _check_at_start(app: Flask, production: bool) -> None:

@@ -169,3 +169,25 @@ def test_readyz_reason_carries_no_key_material(stored) -> None:
     _another_valid_key(path)
     body = app.test_client().get("/readyz").get_data(as_text=True)
     assert kid not in body and key not in body and str(path) not in body
+
+
+def test_casework_pages_answer_503_not_500_when_the_key_cannot_open_them(world, as_) -> None:
+    """A key broken after the last start (no start check ran since): a clear 503 page, not a stack trace."""
+    from .conftest import Caller, new_client
+
+    client_id = new_client(as_("practitioner"))
+    settings = dict(world.app.config["R2COM"])
+    path = Path(settings["KEYS_DIR"]) / "master.key"
+    _another_valid_key(path)
+    restarted = create_app(settings, env={})  # testing skips the start check: what a page does on its own
+    try:
+        caller = Caller(restarted.test_client(), world.tokens["practitioner"])
+        page = caller.get(f"/assessment/clients/{client_id}")
+        assert page.status_code == 503
+        assert "Case records cannot be opened right now" in page.get_data(as_text=True)
+        api = caller.json(f"/assessment/clients/{client_id}")
+        assert api.status_code == 503 and api.json["error"] == "case_records_unavailable"
+    finally:
+        restarted.extensions["r2com"]["hotpath"].close()
+        with restarted.app_context():
+            db.engine.dispose()
