@@ -248,8 +248,13 @@ def setup_command() -> None:
     keys_dir = settings["KEYS_DIR"]
     click.echo(f"Setting up the R2COM Aftercare Toolkit ({settings['ENV']}): keys in {keys_dir}, database "
                f"{db.engine.url.render_as_string(hide_password=True)}")
-    # Keys first: a restored database without its keys folder is refused before anything changes.
-    changes = [_setup_tool_key(), _setup_master_key(keys_dir), _setup_database(), _setup_content()]
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        # The master key first: a restored database without its keys folder is refused before anything changes.
+        changes = [_setup_master_key(keys_dir), _setup_tool_key(), _setup_database(), _setup_content()]
+    except OperationalError as exc:
+        raise click.ClickException(f"The database does not answer ({exc.orig}). Check LTI_TOOL_DATABASE_URL.") from exc
     if _ext().get("dev_platform") is not None:
         from .devsetup import register_in_tool
 
@@ -282,15 +287,11 @@ def _setup_database() -> bool:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
     from flask_migrate import upgrade
-    from sqlalchemy.exc import OperationalError
 
     config = current_app.extensions["migrate"].migrate.get_config()
     heads = set(ScriptDirectory.from_config(config).get_heads())
-    try:
-        with db.engine.connect() as conn:
-            before = set(MigrationContext.configure(conn).get_current_heads())
-    except OperationalError as exc:
-        raise click.ClickException(f"The database does not answer ({exc.orig}). Check LTI_TOOL_DATABASE_URL.") from exc
+    with db.engine.connect() as conn:
+        before = set(MigrationContext.configure(conn).get_current_heads())
     if before == heads:
         return _step(False, f"database tables, up to date (revision {', '.join(sorted(heads))})")
     logging.getLogger("alembic").setLevel(logging.WARNING)

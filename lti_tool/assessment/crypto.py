@@ -130,13 +130,13 @@ class MasterKeyring:
         """(Re)read every master key file; create the first key if allowed and none exists."""
         with self._lock:
             if not self.path.exists():
+                stored = self.in_use() if self.in_use is not None else {}
+                if stored:  # only the lost key opens them; a new one would leave every case record unreadable
+                    raise MasterKeyProblem(restore_message(self.dir, f"There is no master key in {self.dir}.",
+                                                           sorted(stored)), "missing")
                 if not self.may_create:
                     raise KeyMaterialError(f"No master key in {self.dir}. Create one with "
                                            "`flask --app wsgi setup` (or `assessment create-master-key`).")
-                stored = self.in_use() if self.in_use is not None else {}
-                if stored:  # a new key would leave every stored case record unreadable
-                    raise MasterKeyProblem(restore_message(self.dir, f"There is no master key in {self.dir}.",
-                                                           sorted(stored)), "missing")
                 self.dir.mkdir(parents=True, exist_ok=True)
                 _write_private(self.path, _master_text(MasterKey(secrets.token_hex(8), AESGCM.generate_key(256))))
                 log.info("created the first master key in %s", self.dir)
