@@ -6,6 +6,7 @@ Importing this package does nothing; :func:`create_app` builds everything.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Mapping
@@ -18,10 +19,19 @@ __all__ = ["create_app", "ConfigError"]
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | None = None) -> Flask:
-    """Build the application: settings, extensions, keys, blueprints, CLI, error handlers."""
+    """Build the application: settings, extensions, keys, blueprints, CLI, error handlers.
+
+    A serving process (the web app under gunicorn or ``flask run``, the ``lti deliver`` worker) needs its
+    keys and checks them at start; a maintenance command (``setup``, ``db upgrade``, ``lti keys ...``)
+    must run before they exist. ``overrides={"SERVING": False}`` builds a maintenance app; by default
+    the process's own command line decides (:func:`serving_process`).
+    """
     settings = load_settings(env, overrides)
+    if settings.get("SERVING") is None:
+        settings["SERVING"] = serving_process()
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"), static_folder=None)
     logging.basicConfig(level=settings["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # as migrations/alembic.ini: no plugin chatter
 
     database_url = settings["DATABASE_URL"]
     if not database_url:
@@ -116,7 +126,36 @@ def _tune_sqlite(app: Flask) -> None:
             cur.close()
 
 
-def running_key_setup() -> bool:
-    """Tell whether the process runs ``flask lti keys ...`` (which may create the first key in production)."""
-    argv = sys.argv[1:]
-    return "lti" in argv and "keys" in argv
+#: Flask CLI commands that serve (and so need every key at start), as leading command words.
+SERVING_COMMANDS: tuple[tuple[str, ...], ...] = (("run",), ("lti", "deliver"))
+# Options of the ``flask`` command itself that take a value (``flask --app wsgi setup``).
+_FLASK_VALUE_OPTIONS = {"-A", "--app", "-e", "--env-file"}
+
+
+def flask_command(argv: list[str] | None = None) -> tuple[str, ...] | None:
+    """Return the words of the ``flask`` command this process runs, or None outside the Flask CLI.
+
+    ``flask --app wsgi lti keys rotate`` gives ``("lti", "keys", "rotate")``; option values after the
+    command may follow among the words, so callers compare leading words only.
+    """
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true":  # set by Flask's CLI before it loads the app
+        return None
+    args = list(sys.argv[1:] if argv is None else argv)
+    words: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _FLASK_VALUE_OPTIONS and not words:
+            skip = True
+        elif not arg.startswith("-"):
+            words.append(arg)
+    return tuple(words)
+
+
+def serving_process() -> bool:
+    """Tell whether this process serves (gunicorn, ``flask run``, ``lti deliver``) or runs a maintenance command."""
+    words = flask_command()
+    if words is None:
+        return True
+    return any(words[:len(prefix)] == prefix for prefix in SERVING_COMMANDS)

@@ -6,7 +6,7 @@ import json
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .config import settings_markdown
@@ -239,6 +239,147 @@ def lti_deliver(once: bool, batch_size: int, idle_seconds: float, lease_seconds:
     click.echo(f"Grade delivery stopped after handling {handled} score(s).")
 
 
+# -- setup -----------------------------------------------------------------------------------------
+@click.command("setup")
+@with_appcontext
+def setup_command() -> None:
+    """Prepare this server in one step: keys, database tables and content, then print the URLs and next steps.
+
+    Safe to run again, and on every upgrade of the tool: it creates only what is missing, never replaces
+    a key, and says when there was nothing to do.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = app.config["R2COM"]
+    keys_dir = settings["KEYS_DIR"]
+    click.echo(f"Setting up the R2COM Aftercare Toolkit ({settings['ENV']}): keys in {keys_dir}, database "
+               f"{db.engine.url.render_as_string(hide_password=True)}")
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        # The master key first: a restored database without its keys folder is refused before anything changes.
+        changes = [_setup_master_key(keys_dir), _setup_tool_key(), _setup_database(), _setup_content()]
+    except OperationalError as exc:
+        raise click.ClickException(f"The database does not answer ({exc.orig}). Check LTI_TOOL_DATABASE_URL.") from exc
+    if _ext().get("dev_platform") is not None:
+        from .devsetup import register_in_tool
+
+        register_in_tool(app, _ext()["dev_platform"])
+    changed = sum(changes)
+    if changed:
+        click.echo(f"Done: {changed} step(s) changed this server. Running `flask --app wsgi setup` again changes "
+                   "nothing.")
+    else:
+        click.echo("Nothing to do: the keys, the database and the content were already set up. Nothing was changed.")
+    click.echo("\nThe tool's addresses (also at " + settings["BASE_URL"] + "/lti/setup):")
+    from .lti.views import tool_urls
+
+    for name, url in tool_urls(settings["BASE_URL"]).items():
+        click.echo(f"  {name:24} {url}")
+    click.echo("\nNext steps:")
+    for number, step in enumerate(_next_steps(settings), start=1):
+        click.echo(f"  {number}. {step}")
+
+
+def _step(done: bool, text: str) -> bool:
+    click.echo(f"  {'created ' if done else 'present '} {text}")
+    return done
+
+
+def _setup_database() -> bool:
+    """Apply the migrations (as `flask db upgrade`); True when the schema changed."""
+    import logging
+
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as conn:
+        before = set(MigrationContext.configure(conn).get_current_heads())
+    if before == heads:
+        return _step(False, f"database tables, up to date (revision {', '.join(sorted(heads))})")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    upgrade()
+    db.engine.dispose()  # the migration's connections saw the old schema
+    if before:
+        click.echo(f"  upgraded database tables from revision {', '.join(sorted(before))} to {', '.join(sorted(heads))}")
+        return True
+    return _step(True, f"database tables (revision {', '.join(sorted(heads))})")
+
+
+def _setup_tool_key() -> bool:
+    """Create the tool's first signing key; True when one was made now (or at this start, in development)."""
+    from sqlalchemy import func, inspect
+
+    from .lti.models import Platform
+
+    ring = _ext()["keyring"]
+    created = ring.ensure() or bool(_ext().get("tool_key_created_at_start"))
+    _step(created, f"tool signing key {ring.signing_kid} (published at /.well-known/jwks.json)")
+    if created and inspect(db.engine).has_table(Platform.__tablename__):
+        known = db.session.execute(select(func.count()).select_from(Platform)).scalar() or 0
+        if known:
+            click.echo(f"    The database knows {known} platform(s). Any platform given the tool's public key by hand "
+                       "(not its key set URL) needs the new key.")
+    return created
+
+
+def _setup_master_key(keys_dir: str) -> bool:
+    """Create the master key for case records when none exists and no data key needs an old one."""
+    from .assessment.crypto import (MasterKeyProblem, MasterKeyring, check_master_key, restore_message,
+                                    stored_wrapped_keys)
+
+    ring = MasterKeyring(keys_dir, may_create=False)
+    created = False
+    if not ring.exists():
+        stored = stored_wrapped_keys()
+        if stored:  # a restored database without its keys folder: a new key would lose every case record
+            raise click.ClickException(restore_message(ring.dir, f"There is no master key in {ring.dir}.",
+                                                       sorted(stored)))
+        ring.may_create, ring.in_use = True, stored_wrapped_keys
+        ring.load()
+        created = True
+    try:
+        proved = check_master_key(keys_dir, required=True)
+    except MasterKeyProblem as exc:
+        raise click.ClickException(str(exc)) from exc
+    detail = "it opens the stored data keys" if proved else "no case records stored yet"
+    _step(created, f"master key for case records, {ring.path} ({detail})")
+    if created:
+        click.echo("    Back up the keys folder apart from the database backups: without master.key, stored case "
+                   "records cannot be read.")
+    return created
+
+
+def _setup_content() -> bool:
+    """Load the content packages and record each version's snapshot; True when a version was recorded now."""
+    from .content.setup import get_library
+    from .content.snapshots import record_snapshots
+
+    library = get_library(current_app._get_current_object())  # type: ignore[attr-defined]
+    written = record_snapshots(library, current_app.config["R2COM"]["ENV"])
+    packages = ", ".join(f"{p.id} {p.version}" for p in library.packages())
+    return _step(bool(written), f"content packages: {packages}")
+
+
+def _next_steps(settings: dict) -> list[str]:
+    if settings.get("DEV_PLATFORM"):
+        return [f"Open {settings['BASE_URL']}/platform/ and press Launch as learner or Launch as instructor, once "
+                "the tool runs (`scripts/dev` starts it; so does `flask --app wsgi run`)."]
+    return [
+        "Register the tool in your LMS: `flask --app wsgi lti platform invite` prints a one-time registration URL. "
+        "Moodle: Site administration > Plugins > External tool > Manage tools > Tool URL. Canvas: Admin > "
+        "Developer Keys > + LTI Registration. Or register by hand with the addresses above (see the README).",
+        "Start the web app behind your TLS proxy: `gunicorn --workers 4 --bind 127.0.0.1:8000 "
+        "--forwarded-allow-ips 127.0.0.1 wsgi:app`.",
+        "Start the grade-delivery worker in its own service: `flask --app wsgi lti deliver`.",
+        f"Back up {settings['KEYS_DIR']} with the database, and run `flask --app wsgi setup` again after each "
+        "upgrade of the tool.",
+    ]
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(lti_cli)
+    app.cli.add_command(setup_command)

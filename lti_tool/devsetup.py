@@ -37,12 +37,14 @@ def mount_dev_platform(app: Flask) -> None:
                       claims=("name", "given_name", "family_name"))  # as dynamic registration asks: no email
     app.extensions["r2com"]["dev_platform"] = platform
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {MOUNT: create_platform_app(platform)})  # type: ignore[method-assign]
-    _register_in_tool(app, platform)
+    if settings.get("SERVING", True):  # `setup` registers it once the tables exist; other commands need not
+        register_in_tool(app, platform)
     log.info("development platform (%s profile): %s%s/   tool setup page: %s/lti/setup", platform.profile.name,
              base, MOUNT, base)
 
 
-def _register_in_tool(app: Flask, platform: object) -> None:
+def register_in_tool(app: Flask, platform: object) -> None:
+    """Register the development platform in the tool (again: it is idempotent); quiet before the tables exist."""
     from .extensions import db
     from .lti.registration import add_platform
 
@@ -56,4 +58,4 @@ def _register_in_tool(app: Flask, platform: object) -> None:
             db.session.commit()
         except (OperationalError, ProgrammingError):
             db.session.rollback()
-            log.info("database not migrated yet; the development platform registers on the next start")
+            log.info("database not set up yet; the development platform registers after `flask --app wsgi setup`")

@@ -6,7 +6,7 @@ from __future__ import annotations
 def test_healthz_and_readyz(client):
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json["checks"] == {"database": "ok", "keys": "ok"}
+    assert ready.status_code == 200 and ready.json["checks"] == {"database": "ok", "keys": "ok", "master_key": "ok"}
 
 
 def test_readyz_reports_database_down(app, client, monkeypatch):

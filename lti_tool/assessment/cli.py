@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from .cli_org import org_cli
-from .crypto import CaseCipher, MasterKeyring
+from .crypto import CaseCipher, KeyMaterialError, MasterKeyring, stored_wrapped_keys
 
 assessment_cli = AppGroup("assessment", help="Real-client case records: retention, encryption keys, audit log.")
 assessment_cli.add_command(org_cli)
@@ -36,8 +36,11 @@ def create_master_key() -> None:
     ring = MasterKeyring(keys_dir, may_create=False)
     if ring.exists():
         raise click.ClickException(f"A master key already exists in {keys_dir}; use rotate-master-key to replace it.")
-    ring.may_create = True
-    key = ring.load().current
+    ring.may_create, ring.in_use = True, stored_wrapped_keys
+    try:
+        key = ring.load().current
+    except KeyMaterialError as exc:  # the database holds data keys: only the old master key opens them
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Master key {key.kid} created in {keys_dir}. Back it up apart from the database backups.")
 
 

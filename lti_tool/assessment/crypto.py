@@ -10,11 +10,16 @@
 
 Unwrapped data keys are cached per process; rotating the master key re-wraps data keys without
 changing them, so running workers keep working (no downtime).
+
+A master key is never created while the database holds data keys: a new key could not open them, and
+every stored case record would be lost. :func:`check_master_key` proves, at start and in ``/readyz``,
+that the keys on disk open one stored data key per master key id.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
 import os
@@ -23,11 +28,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import utcnow
@@ -46,6 +51,22 @@ class KeyMaterialError(RuntimeError):
     """A master or data key is missing, unreadable or does not match a blob."""
 
 
+class MasterKeyProblem(KeyMaterialError):
+    """The master key on disk cannot serve: missing, unreadable, or not the one the stored data keys need.
+
+    ``reason`` is a short plain phrase without key material, fit for ``/readyz``; the message says
+    what to restore.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+#: ``master kid -> (wrapped data key, its associated data)``: one stored data key per master key id.
+StoredKeys = Mapping[str, tuple[bytes, bytes]]
+
+
 @dataclass(frozen=True)
 class MasterKey:
     """One master key: its id and 32 key bytes."""
@@ -55,10 +76,16 @@ class MasterKey:
 
 
 def _parse_master(path: Path) -> MasterKey:
-    parts = path.read_text().split()
+    try:
+        parts = path.read_text().split()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyMaterialError(f"{path} cannot be read ({exc.__class__.__name__}).") from exc
     if len(parts) != 3 or parts[0] != MASTER_TAG:
         raise KeyMaterialError(f"{path} is not an R2COM master key file.")
-    key = base64.urlsafe_b64decode(parts[2] + "==")
+    try:
+        key = base64.urlsafe_b64decode(parts[2] + "==")
+    except (binascii.Error, ValueError) as exc:
+        raise KeyMaterialError(f"{path} does not hold a readable key.") from exc
     if len(key) != 32:
         raise KeyMaterialError(f"{path} does not hold a 256-bit key.")
     return MasterKey(parts[1], key)
@@ -80,9 +107,12 @@ def _master_text(key: MasterKey) -> str:
 class MasterKeyring:
     """The master keys under ``keys_dir``: the current one and any older ones still needed."""
 
-    def __init__(self, keys_dir: str | Path, *, may_create: bool) -> None:
+    def __init__(self, keys_dir: str | Path, *, may_create: bool,
+                 in_use: Callable[[], StoredKeys] | None = None) -> None:
+        """``in_use`` returns the stored data keys; while there are any, no master key is ever created."""
         self.dir = Path(keys_dir)
         self.may_create = may_create
+        self.in_use = in_use
         self._keys: dict[str, MasterKey] = {}
         self._current: str | None = None
         self._mtime: float | None = None
@@ -100,9 +130,13 @@ class MasterKeyring:
         """(Re)read every master key file; create the first key if allowed and none exists."""
         with self._lock:
             if not self.path.exists():
+                stored = self.in_use() if self.in_use is not None else {}
+                if stored:  # only the lost key opens them; a new one would leave every case record unreadable
+                    raise MasterKeyProblem(restore_message(self.dir, f"There is no master key in {self.dir}.",
+                                                           sorted(stored)), "missing")
                 if not self.may_create:
                     raise KeyMaterialError(f"No master key in {self.dir}. Create one with "
-                                           "`flask --app wsgi assessment create-master-key`.")
+                                           "`flask --app wsgi setup` (or `assessment create-master-key`).")
                 self.dir.mkdir(parents=True, exist_ok=True)
                 _write_private(self.path, _master_text(MasterKey(secrets.token_hex(8), AESGCM.generate_key(256))))
                 log.info("created the first master key in %s", self.dir)
@@ -178,6 +212,70 @@ class MasterKeyring:
 
 def _wrap_aad(org_id: int, purpose: str, version: int) -> bytes:
     return f"r2com-data-key|org={org_id}|purpose={purpose}|v={version}".encode()
+
+
+def restore_message(keys_dir: Path, problem: str, kids: list[str]) -> str:
+    """Say what is wrong with the master key and what to restore; names key ids, never key material."""
+    return (f"{problem} The database holds case-record keys wrapped by master key {', '.join(kids)}; without it "
+            f"the stored case records cannot be read. Restore {keys_dir / MASTER_FILE} (and any "
+            f"{keys_dir}/master.<id>.key) from the backup of the keys folder made with the database backup, then "
+            "start again. Do not create a new master key: it cannot open the stored case records.")
+
+
+def stored_wrapped_keys() -> dict[str, tuple[bytes, bytes]]:
+    """Return one stored data key per master key id that wraps any; empty before the tables exist.
+
+    Runs on a connection of its own, so it never disturbs (or is disturbed by) the session's transaction.
+    """
+    from .models import DataKey
+
+    table = DataKey.__table__
+    with db.engine.connect() as conn:
+        if not inspect(conn).has_table(table.name):
+            return {}
+        first = select(func.min(table.c.id)).group_by(table.c.master_kid)
+        rows = conn.execute(select(table.c.master_kid, table.c.wrapped, table.c.organisation_id, table.c.purpose,
+                                   table.c.version).where(table.c.id.in_(first))).all()
+    return {row.master_kid: (bytes(row.wrapped), _wrap_aad(row.organisation_id, row.purpose, row.version))
+            for row in rows}
+
+
+def check_master_key(keys_dir: str | Path, *, required: bool) -> int:
+    """Check that the master keys on disk open the stored data keys; return how many master key ids were proved.
+
+    Reads the files afresh and creates nothing. Without stored data keys, a missing master key is a problem
+    only when ``required`` (production: it must exist before the first organisation needs it).
+
+    Raises:
+        MasterKeyProblem: missing, unreadable, or not the key the stored data keys were wrapped with.
+    """
+    stored = stored_wrapped_keys()
+    probe = MasterKeyring(keys_dir, may_create=False)
+    if not probe.exists():
+        if stored:
+            raise MasterKeyProblem(restore_message(probe.dir, f"There is no master key in {probe.dir}.",
+                                                   sorted(stored)), "missing")
+        if required:
+            raise MasterKeyProblem(f"No master key for case records in {probe.dir}. Create one with "
+                                   "`flask --app wsgi setup` and back it up apart from the database.", "missing")
+        return 0
+    try:
+        probe.load()
+    except KeyMaterialError as exc:
+        if stored:
+            raise MasterKeyProblem(restore_message(probe.dir, f"The master key cannot be read: {exc}",
+                                                   sorted(stored)), "unreadable") from exc
+        raise MasterKeyProblem(f"The master key cannot be read: {exc} Restore it from the backup of the keys "
+                               f"folder; if no case record was ever stored, you may delete {probe.path} and run "
+                               "`flask --app wsgi setup` to create a new one.", "unreadable") from exc
+    for kid, (wrapped, aad) in sorted(stored.items()):
+        try:
+            probe.unwrap(kid, wrapped, aad)
+        except KeyMaterialError as exc:
+            raise MasterKeyProblem(restore_message(probe.dir, f"The master key in {probe.dir} does not open the "
+                                                   "stored data keys.", [kid]),
+                                   "does not match the stored data keys") from exc
+    return len(stored)
 
 
 def field_aad(table: str, column: str, row_id: str, org_id: int) -> bytes:

@@ -57,17 +57,17 @@ class LaunchRouter:
 
 def init_app(app: Flask, settings: dict[str, Any]) -> None:
     """Load the keys once per process and register the LTI blueprints."""
-    from .. import running_key_setup
-
     keyring = KeyRing(settings["KEYS_DIR"]).load()
+    created_key = False
     if keyring.empty:
-        if settings["ENV"] == "production" and not running_key_setup():
-            raise ConfigError(f"No tool key in {settings['KEYS_DIR']}. Create one with "
-                              "`flask --app wsgi lti keys rotate`, or set LTI_TOOL_KEYS_DIR to the folder that "
-                              "holds them.")
         if settings["ENV"] != "production":
-            keyring.create_key()
+            created_key = bool(keyring.create_key())
             log.info("created the first tool key in %s", settings["KEYS_DIR"])
+        elif settings.get("SERVING", True):  # maintenance commands (setup, db upgrade, lti keys) run without one
+            raise ConfigError(f"No tool key in {settings['KEYS_DIR']}. On a new server run "
+                              "`flask --app wsgi setup` (it creates the keys and the database tables; "
+                              "`flask --app wsgi lti keys rotate` creates only a tool key), or set "
+                              "LTI_TOOL_KEYS_DIR to the folder that holds the keys.")
     directory = PlatformDirectory()
     from ..extensions import db
 
@@ -81,6 +81,7 @@ def init_app(app: Flask, settings: dict[str, Any]) -> None:
         states = DatabaseStateStore(hot)
     app.extensions["r2com"] = {
         "keyring": keyring,
+        "tool_key_created_at_start": created_key,  # development makes its first key here; `setup` reports it
         "platforms": directory,
         "tool_conf": DatabaseToolConf(directory, keyring),
         "platform_keys": PlatformKeyCache(),

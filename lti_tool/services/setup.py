@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 def init_app(app: Flask) -> None:
     """Create the access-token provider; start the delivery thread when ``DELIVERY_THREAD`` asks for it.
 
-    Under ``ENV=testing`` the thread starts only when ``DELIVERY_THREAD_IN_TESTING`` is also set.
+    Under ``ENV=testing`` the thread starts only when ``DELIVERY_THREAD_IN_TESTING`` is also set; maintenance
+    commands (``SERVING`` false) never start it.
     """
     settings = app.config["R2COM"]
     ext = app.extensions["r2com"]
@@ -29,7 +30,9 @@ def init_app(app: Flask) -> None:
         store = MemoryTokenStore()
     ext["grade_tokens"] = TokenProvider(ext["keyring"], store)
     ext["grade_clock"] = ScoreClock()
-    wanted = settings.get("DELIVERY_THREAD") and (not app.testing or settings.get("DELIVERY_THREAD_IN_TESTING"))
+    # Only a serving process runs it: `flask db upgrade` or `setup` must not deliver while they create the tables.
+    wanted = (settings.get("DELIVERY_THREAD") and settings.get("SERVING", True)
+              and (not app.testing or settings.get("DELIVERY_THREAD_IN_TESTING")))
     if wanted:
         from .worker import start_delivery_thread
 

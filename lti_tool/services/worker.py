@@ -338,10 +338,43 @@ def http_session() -> requests.Session:
     return session
 
 
-def start_delivery_thread(app: Flask, **options: Any) -> tuple[threading.Thread, threading.Event]:
-    """Run a worker in a daemon thread with its own app context (development)."""
+def start_delivery_thread(app: Flask, *, table_check_seconds: float = 2.0,
+                          **options: Any) -> tuple[threading.Thread, threading.Event]:
+    """Run a worker in a daemon thread with its own app context (development).
+
+    On a database that is not set up yet the thread waits, with one log line, until the outbox table
+    exists (``flask --app wsgi setup`` creates it), instead of failing every round with a traceback.
+    """
     stop = threading.Event()
     worker = DeliveryWorker(app, **options)
-    thread = threading.Thread(target=worker.run, args=(stop,), name="grade-delivery", daemon=True)
+
+    def run() -> None:
+        if _wait_for_outbox_table(app, stop, table_check_seconds):
+            worker.run(stop)
+
+    thread = threading.Thread(target=run, name="grade-delivery", daemon=True)
     thread.start()
     return thread, stop
+
+
+def _wait_for_outbox_table(app: Flask, stop: threading.Event, every: float) -> bool:
+    """Return True once the outbox table exists, False when stopped first."""
+    from sqlalchemy import inspect
+
+    told = False
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                ready = inspect(db.engine).has_table(GradeOutbox.__tablename__)
+            problem = "the database tables do not exist yet (run `flask --app wsgi setup`)"
+        except Exception as exc:  # not reachable yet: the same quiet wait
+            ready, problem = False, f"the database does not answer ({exc.__class__.__name__})"
+        if ready:
+            if told:
+                log.info("grade delivery: the database is ready, delivering")
+            return True
+        if not told:
+            log.info("grade delivery waits: %s", problem)
+            told = True
+        stop.wait(every)
+    return False

@@ -73,7 +73,7 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """Readiness: the database answers and the tool has a signing key."""
+    """Readiness: the database answers, the tool has a signing key and the master key opens the stored data keys."""
     from ..extensions import db
 
     checks = {}
@@ -84,7 +84,24 @@ def readyz() -> Response:
         checks["database"] = f"unavailable ({exc.__class__.__name__})"
     keyring = current_app.extensions["r2com"]["keyring"]
     checks["keys"] = "ok" if not keyring.empty else "missing"
+    if "case_cipher" in current_app.extensions["r2com"] and checks["database"] == "ok":
+        checks["master_key"] = _master_key_check()
     ready = all(v == "ok" for v in checks.values())
     resp = jsonify({"status": "ready" if ready else "not ready", "checks": checks})
     resp.status_code = 200 if ready else 503
     return resp
+
+
+def _master_key_check() -> str:
+    """``ok``, or a plain reason (no key material): the master key is missing, unreadable or not the right one."""
+    from ..assessment.crypto import MasterKeyProblem, check_master_key
+
+    settings = current_app.config["R2COM"]
+    try:
+        check_master_key(settings["KEYS_DIR"], required=settings["ENV"] == "production")
+    except MasterKeyProblem as exc:
+        current_app.logger.error("not ready: %s", exc)
+        return exc.reason
+    except Exception as exc:  # a database error while reading the data keys also means "not ready"
+        return f"unavailable ({exc.__class__.__name__})"
+    return "ok"
