@@ -76,6 +76,47 @@ def serve_tool(tmp_path: Path, **overrides: Any) -> ServedTool:
     return ServedTool(app, url, server, thread)
 
 
+def empty_database(url: str) -> None:
+    """Drop every table of a database, Alembic's version table included: a server's first day."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    meta.drop_all(engine)
+    engine.dispose()
+
+
+def install_from_nothing(tmp_path: Path, **overrides: Any) -> ServedTool:
+    """Run the operator's ``flask --app wsgi setup`` on an empty keys folder and database, then serve that install.
+
+    Nothing is created by the test itself: the keys, the tables (by the migrations) and the content come from
+    the setup command, as on an empty production server.
+    """
+    import subprocess
+    import sys
+
+    server = make_server("127.0.0.1", 0, lambda environ, start: [], threaded=True, request_handler=_Quiet)
+    url = f"http://127.0.0.1:{server.port}"
+    database_url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'installed.db'}"
+    if TEST_DATABASE_URL:
+        empty_database(database_url)
+    keys_dir = tmp_path / "installed-keys"
+    env = {**os.environ, "LTI_TOOL_ENV": "testing", "LTI_TOOL_BASE_URL": url, "LTI_TOOL_KEYS_DIR": str(keys_dir),
+           "LTI_TOOL_DATABASE_URL": database_url, "LTI_TOOL_DEV_PLATFORM": "false",
+           "LTI_TOOL_DELIVERY_THREAD": "false", "LTI_TOOL_LOG_LEVEL": "WARNING"}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "setup"], cwd=Path(__file__).parents[1],
+                          env=env, text=True, capture_output=True, timeout=180)
+    assert done.returncode == 0, f"setup failed:\n{done.stdout}\n{done.stderr}"
+    settings = {"ENV": "testing", "KEYS_DIR": str(keys_dir), "DATABASE_URL": database_url, "BASE_URL": url,
+                "DEV_PLATFORM": False, "DELIVERY_THREAD": False, "LOG_LEVEL": "WARNING", **overrides}
+    app = create_app(settings, env={})
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return ServedTool(app, url, server, thread)
+
+
 #: The platform profiles that model a real LMS; ``generic`` is the default platform the older tests use.
 REAL_PROFILES: tuple[str, ...] = ("moodle", "canvas")
 ALL_PROFILES: tuple[str, ...] = ("generic", *REAL_PROFILES)

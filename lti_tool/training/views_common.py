@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..content import model as m
 from ..lti.session import current_session
-from .catalog import TOKEN_MARK, content_lang, library, turl
+from .catalog import TOKEN_MARK, assessment_installed, content_lang, library, turl
 
 
 def languages(package: m.Package) -> list[tuple[str, str]]:
@@ -20,6 +20,13 @@ def languages(package: m.Package) -> list[tuple[str, str]]:
     for code in package.languages:
         links.append((code, turl(request.endpoint or "training.course", **args, lang=code)))
     return links
+
+
+def _org_setup_url(session: Any) -> str | None:
+    """Where an administrator of the platform sets up casework (only pages outside the shell cache show it)."""
+    if not session.is_admin or not assessment_installed():
+        return None
+    return url_for("assessment.org_start", ltik=session.token)
 
 
 def render(template: str, *, package: m.Package | None = None, status: int = 200, etag: str | None = None,
@@ -40,7 +47,7 @@ def render(template: str, *, package: m.Package | None = None, status: int = 200
     direction = package.direction if package else library().text_direction(lang)
     html = render_template(template, session=session, turl=turl, page_lang=lang, page_dir=direction,
                            package=package, lang_links=languages(package) if package else [],
-                           is_trainer=session.is_instructor, **context)
+                           is_trainer=session.is_instructor, org_setup_url=_org_setup_url(session), **context)
     resp = Response(html, status=status, mimetype="text/html")
     if etag is not None:
         resp.set_etag(hashlib.sha256(etag.encode()).hexdigest()[:32])
