@@ -47,9 +47,10 @@ def platform_profile(request):
             tool, platform, cid, dep = connected          # platform.profile.name == platform_profile
             browser.launch_as_admin(platform.base_url, cid, dep)
 
-    A whole module: ``pytestmark = pytest.mark.usefixtures("platform_profile")``. To include the
-    generic profile too: ``@pytest.mark.parametrize("platform_profile", ALL_PROFILES, indirect=True)``
-    (``ALL_PROFILES`` and ``REAL_PROFILES`` are in ``support``). Without this fixture, ``platform``
+    A whole module: ``pytestmark = pytest.mark.usefixtures("platform_profile")``. One profile, or the
+    generic one too: ``@pytest.mark.parametrize("platform_profile", ["canvas"], indirect=True)`` (or
+    ``ALL_PROFILES`` from ``support``); with ``indirect`` the test must also take ``platform_profile``
+    as an argument (pytest refuses otherwise). Without this fixture, ``platform``
     stays the generic platform. With ``canvas``, LTI platform storage is off (see
     ``support.start_profiled_platform``); launches need no deployment id (the platform picks the
     install covering the course), and ``connect`` records its deployment as an account install.

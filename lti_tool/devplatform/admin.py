@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from .models import Client
 from .state import DevPlatform
@@ -103,3 +103,22 @@ def publish(item_id: str) -> Response:
     item = platform.line_items[item_id]
     return _answer("Assignment published", f"{item.label} is published: scores are accepted.",
                    {"item_id": item_id, "published": True, "label": item.label})
+
+
+@bp.get("/post_message_forwarding")
+def post_message_forwarding() -> Response:
+    """Canvas's storage frame: answer ``lti.put_data`` / ``lti.get_data`` for tools framed beside it."""
+    return Response(render_template("devplatform/post_message_forwarding.html"))
+
+
+@bp.get("/course-frame")
+def course_frame() -> Response:
+    """A course page that frames the launch beside the storage frame (Canvas with platform storage)."""
+    platform = current_platform()
+    client = platform.clients.get(request.args.get("client_id", ""))
+    course = platform.courses.get(request.args.get("course") or "course-101")
+    if client is None or course is None:
+        return json_error(400, "invalid_request", "client_id and course must name a registered tool and a course")
+    launch_url = url_for("oidc.launch", **request.args.to_dict())
+    return Response(render_template("devplatform/course_frame.html", course=course, client=client,
+                                    launch_url=launch_url))

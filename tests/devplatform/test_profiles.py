@@ -590,3 +590,17 @@ def test_development_setting_picks_the_profile(tmp_path: Any) -> None:
     assert load_settings(env={"LTI_TOOL_DEV_PLATFORM_PROFILE": "moodle"})["DEV_PLATFORM_PROFILE"] == "moodle"
     with pytest.raises(ConfigError, match="DEV_PLATFORM_PROFILE"):
         load_settings(env={"LTI_TOOL_DEV_PLATFORM_PROFILE": "sakai"})
+
+
+@canvas
+def test_canvas_frames_launches_beside_the_storage_frame(
+    platform_profile: str, platform: DevPlatform, registered: FakeTool) -> None:
+    """With platform storage, the home page launches into a course page framing the tool and the forwarder."""
+    assert 'action="/course-frame"' in requests.get(platform.url("/"), timeout=5).text
+    page = requests.get(platform.url("/course-frame"), params={"client_id": registered.client_id,
+                                                               "course": "course-101", "user": "learner"}, timeout=5)
+    assert 'name="post_message_forwarding"' in page.text and 'name="tool_content"' in page.text
+    assert "lti.get_data" in requests.get(platform.url("/post_message_forwarding"), timeout=5).text
+    assert requests.get(platform.url("/course-frame"), params={"client_id": "nope"}, timeout=5).status_code == 400
+    platform.platform_storage = False
+    assert 'action="/course-frame"' not in requests.get(platform.url("/"), timeout=5).text

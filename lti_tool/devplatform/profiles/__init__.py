@@ -17,7 +17,13 @@ A :class:`~lti_tool.devplatform.state.DevPlatform` is created with one profile (
   ``canvas_region``, ``canvas_environment`` and ``lti_storage_target``; roles carry institution roles
   (and observers are ``membership#Mentor``); scores get 422 for unpublished assignments and non-students,
   400 for a timestamp older than the last one; ``NotReady``/``Pending``/``Failed`` clear the score and
-  leave a "needs grading" submission; NRPS pages hold at most 50 members.
+  leave a "needs grading" submission; NRPS pages hold at most 50 members. With platform storage on (the
+  default), the home page frames launches beside a ``post_message_forwarding`` frame that answers
+  ``lti.put_data`` / ``lti.get_data`` (``admin.py``), as Canvas does.
+
+Not modelled: Canvas's shared issuer ``https://canvas.instructure.com`` with endpoints on another host (the
+issuer stays the loopback base URL), Moodle's ``?type_id=`` query on line item URLs, anonymous Canvas
+launches without ``sub``, and Canvas's sub-second result timestamps beyond "older is refused".
 
 Each profile is one object with hooks that the blueprints call (``base.py``); the generic hooks reproduce
 the old code.
