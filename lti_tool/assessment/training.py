@@ -6,11 +6,12 @@ domain the reference profile rates:
 * **Support need**, up to 2 points: 2 for the reference's value, 1 for one step away on the 0-3 scale,
   0 otherwise. "Not known" is a value of its own: it earns 2 points where the reference says "not known"
   (the case gives no evidence) and nothing elsewhere.
-* **Strengths**, up to 2 points: 2 for the reference's value, 0 otherwise (the scale has only three
+* **Strengths**, up to 1 point: 1 for the reference's value, 0 otherwise (the scale has only three
   steps, so "one step away" would reward any middle answer).
-* **Evidence note**, up to 2 points: 2 when it mentions at least half of the key facts, 1 when it mentions
-  at least one, minus 1 for each labelling word (a word that judges the person instead of describing what
-  happened), never below 0.
+* **Evidence note**, up to 3 points: 3 when it mentions at least half of the key facts, 1 when it mentions
+  fewer, minus 1 for each labelling word (a word that judges the person instead of describing what
+  happened), never below 0. The note carries half of the points because writing down what was seen and
+  said, without labels, is the core of the practice.
 
 So a profile with the same rating in every domain scores low: the reference profiles use every value,
 including "not known", and the validator checks that no uniform rating reaches 40 % on any case.
@@ -42,8 +43,8 @@ from .schemas import draft_from_form, merge_touched, validate_draft
 from .training_models import TrainingAttempt, TrainingResult
 
 NEED_POINTS = 2
-STRENGTH_POINTS = 2
-EVIDENCE_POINTS = 2
+STRENGTH_POINTS = 1
+EVIDENCE_POINTS = 3
 POINTS_PER_DOMAIN = NEED_POINTS + STRENGTH_POINTS + EVIDENCE_POINTS
 #: A uniform rating (the same need and strength in every domain) must score under this share on every case.
 UNIFORM_LIMIT = 0.4
@@ -57,9 +58,9 @@ SCORING_RULE = (
     _l("Support need, up to 2 points: 2 for the reference rating, 1 for one step away, 0 otherwise. “Not known "
        "yet” counts as its own answer: it earns the 2 points where the case gives no evidence and the reference "
        "says “not known yet”, and nothing where the case does give evidence."),
-    _l("Strengths, up to 2 points: 2 for the reference rating, 0 otherwise."),
-    _l("Evidence note, up to 2 points: 2 if it mentions at least half of the key facts, 1 if it mentions at least "
-       "one. Each labelling word (a word that judges the person, such as “manipulative” or “fanatic”, instead of "
+    _l("Strengths, up to 1 point: 1 for the reference rating, 0 otherwise."),
+    _l("Evidence note, up to 3 points: 3 if it mentions at least half of the key facts, 1 if it mentions fewer. "
+       "Each labelling word (a word that judges the person, such as “manipulative” or “fanatic”, instead of "
        "saying what happened) takes away 1 point, down to 0."),
     _l("Giving the same rating in every area scores low on every case: people's situations differ from one area "
        "to the next, and the reference profiles say “not known yet” where the story gives no evidence."),
@@ -114,7 +115,7 @@ def need_points(given: str, reference: str) -> int:
 
 
 def strength_points(given: str, reference: str) -> int:
-    """Return the points for a strengths rating: 2 for the reference value, else 0."""
+    """Return the points for a strengths rating: 1 for the reference value, else 0."""
     return STRENGTH_POINTS if str(given) == str(reference) else 0
 
 

@@ -85,4 +85,5 @@ def result(attempt_id: int) -> Response:
         return go("assessment.training_attempt", attempt_id=item.id)
     domains = {d.id: d for d in inst.get_instrument().domains}
     return page("assessment/training_result.html", session=session, attempt=item, case=inst.get_case(item.case_id),
-                result=outcome, domains=domains, scoring_rule=ops.SCORING_RULE)
+                result=outcome, domains=domains, scoring_rule=ops.SCORING_RULE,
+                points_per_domain=ops.POINTS_PER_DOMAIN, evidence_points=ops.EVIDENCE_POINTS)
