@@ -28,7 +28,7 @@ def test_lookups(tree: Path) -> None:
     assert instrument.scales["need"].label("3") == "Urgent"
     assert [a.id for a in instrument.domain("housing").actions_for("3")] == ["housing-urgent"]
     case = library.case("c01-alex")
-    assert case.fictional and case.reference_profile["housing"].need == "3" and case.person.age == 30
+    assert case.fictional and case.reference_profile["housing"].need == "2" and case.person.age == 30
     assert library.package("demo-course").version == "1.0.0" and library.package("demo-course").content_hash
     with pytest.raises(ContentNotFound):
         library.module("m99")
