@@ -10,8 +10,9 @@ domain the reference profile rates:
   steps, so "one step away" would reward any middle answer).
 * **Evidence note**, up to 3 points: 3 when it mentions at least half of the key facts, 1 when it mentions
   fewer, minus 1 for each labelling word (a word that judges the person instead of describing what
-  happened), never below 0. The note carries half of the points because writing down what was seen and
-  said, without labels, is the core of the practice.
+  happened), never below 0. A note longer than 100 words earns at most 1 point: evidence notes are short,
+  and pasting the story into every note must not collect the key facts. The note carries half of the points
+  because writing down what was seen and said, without labels, is the core of the practice.
 
 So a profile with the same rating in every domain scores low: the reference profiles use every value,
 including "not known", and the validator checks that no uniform rating reaches 40 % on any case.
@@ -49,10 +50,14 @@ POINTS_PER_DOMAIN = NEED_POINTS + STRENGTH_POINTS + EVIDENCE_POINTS
 #: A uniform rating (the same need and strength in every domain) must score under this share on every case.
 UNIFORM_LIMIT = 0.4
 NOT_KNOWN = "not_known"
-#: Words that label or judge the person; each one in an evidence note costs a point of that domain.
-LABEL_WORDS = tuple(dict.fromkeys((*CHARACTER_WORDS, "radicalised", "radicalized", "jihadist", "islamist", "nazi",
-                                   "thug", "criminal", "ex-con", "junkie", "addict", "crazy", "paranoid",
-                                   "brainwashed", "hothead", "attention-seeking", "work-shy", "scrounger")))
+#: A longer evidence note earns at most 1 point for key facts.
+NOTE_WORD_LIMIT = 100
+#: Words that label or judge the person; each one in an evidence note costs a point of that domain. Words
+#: that also describe facts ("weak knee", "criminal record") are left out so that a fair note never loses.
+LABEL_WORDS = tuple(dict.fromkeys((*(w for w in CHARACTER_WORDS if w not in ("weak",)), "radicalised",
+                                   "radicalized", "jihadist", "islamist", "nazi", "thug", "ex-con", "junkie",
+                                   "addict", "crazy", "paranoid", "brainwashed", "hothead", "attention-seeking",
+                                   "work-shy", "scrounger")))
 SCORING_RULE = (
     _l("Each area of the profile gives up to 6 points."),
     _l("Support need, up to 2 points: 2 for the reference rating, 1 for one step away, 0 otherwise. “Not known "
@@ -61,7 +66,8 @@ SCORING_RULE = (
     _l("Strengths, up to 1 point: 1 for the reference rating, 0 otherwise."),
     _l("Evidence note, up to 3 points: 3 if it mentions at least half of the key facts, 1 if it mentions fewer. "
        "Each labelling word (a word that judges the person, such as “manipulative” or “fanatic”, instead of "
-       "saying what happened) takes away 1 point, down to 0."),
+       "saying what happened) takes away 1 point, down to 0. A note of more than 100 words earns at most 1 point: "
+       "evidence notes are short."),
     _l("Giving the same rating in every area scores low on every case: people's situations differ from one area "
        "to the next, and the reference profiles say “not known yet” where the story gives no evidence."),
 )
@@ -92,6 +98,7 @@ class DomainFeedback:
     strength_points: int = 0
     evidence_points: int = 0
     reason: str = ""
+    note_too_long: bool = False
 
     @property
     def points(self) -> int:
@@ -145,7 +152,9 @@ def compare_domain(domain_id: str, answers: Mapping[str, Any], reference: Mappin
     found = [f for f in facts if mentions(note, f)]
     labels = label_words(note)
     enough = bool(facts) and len(found) >= math.ceil(len(facts) / 2)
-    evidence = max(0, (EVIDENCE_POINTS if enough else 1 if found else 0) - len(labels))
+    too_long = len(_WORD.findall(note)) > NOTE_WORD_LIMIT
+    earned = EVIDENCE_POINTS if enough else 1 if found else 0
+    evidence = max(0, (min(earned, 1) if too_long else earned) - len(labels))
     need_given = str(answers.get("need", NOT_KNOWN) or NOT_KNOWN)
     strength_given = str(answers.get("strength", NOT_KNOWN) or NOT_KNOWN)
     need_ref, strength_ref = str(reference["need"]), str(reference["strength"])
@@ -157,7 +166,7 @@ def compare_domain(domain_id: str, answers: Mapping[str, Any], reference: Mappin
         facts_found=found, facts_missed=[f for f in facts if f not in found],
         evidence_ok=enough, character_words=labels,
         need_points=need_points(need_given, need_ref), strength_points=strength_points(strength_given, strength_ref),
-        evidence_points=evidence, reason=str(reference.get("reason") or ""),
+        evidence_points=evidence, reason=str(reference.get("reason") or ""), note_too_long=too_long,
     )
 
 

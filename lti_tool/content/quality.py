@@ -45,6 +45,7 @@ class QuizReport:
     scenarios: int
     single: int
     longest_correct: int
+    shortest_correct: int
     positions: tuple[int, ...]  # correct single-choice options per position 1..4
     multiple: int
     all_but_last: int
@@ -121,12 +122,13 @@ def _best_draw(quiz: m.Quiz) -> float:
 def quiz_report(quiz: m.Quiz, file: str = "") -> QuizReport:
     """Measure one quiz's bank."""
     singles = [q for q in quiz.questions if q.type == "single_choice"]
-    longest = 0
+    longest = shortest = 0
     positions = [0, 0, 0, 0]
     for q in singles:
-        top = max(len(o.text) for o in q.options)
+        lengths = [len(o.text) for o in q.options]
         index = next(i for i, o in enumerate(q.options) if o.correct)
-        longest += len(q.options[index].text) == top
+        longest += lengths[index] == max(lengths)
+        shortest += lengths[index] == min(lengths)
         positions[min(index, 3)] += 1
     multiples = [q for q in quiz.questions if q.type == "multiple_choice"]
     all_but_last = sum(1 for q in multiples if frozenset(o.id for o in q.options[:-1]) == q.correct_option_ids)
@@ -135,7 +137,7 @@ def quiz_report(quiz: m.Quiz, file: str = "") -> QuizReport:
     return QuizReport(
         module_id=quiz.module_id, quiz_id=quiz.id, file=file, bank=len(quiz.questions), scored=len(scored),
         draw=quiz.draw, scenarios=sum(1 for q in quiz.questions if q.scenario), single=len(singles),
-        longest_correct=longest, positions=tuple(positions), multiple=len(multiples), all_but_last=all_but_last,
+        longest_correct=longest, shortest_correct=shortest, positions=tuple(positions), multiple=len(multiples), all_but_last=all_but_last,
         true_answers=sum(1 for q in tf if q.answer), false_answers=sum(1 for q in tf if not q.answer),
         strategy_points=float(sum(q.points for q in scored if strategy_correct(q))),
         max_points=float(sum(q.points for q in scored)), best_draw_percent=_best_draw(quiz),
@@ -152,6 +154,9 @@ def quiz_issues(report: QuizReport) -> list[str]:
     if report.single and report.longest_correct / report.single > MAX_LONGEST_SHARE:
         problems.append(f"the correct option is the longest in {report.longest_correct} of {report.single} "
                         f"single-choice questions (at most {MAX_LONGEST_SHARE:.0%})")
+    if report.single >= 4 and report.shortest_correct / report.single > MAX_LONGEST_SHARE:
+        problems.append(f"the correct option is the shortest in {report.shortest_correct} of {report.single} "
+                        f"single-choice questions (at most {MAX_LONGEST_SHARE:.0%}): do not over-correct")
     if report.single >= 4 and max(report.positions) / report.single > MAX_POSITION_SHARE:
         spread = "-".join(map(str, report.positions))
         problems.append(f"the correct single-choice options bunch in one position ({spread} in positions 1-2-3-4; "
@@ -271,18 +276,19 @@ def report_lines(quality: Quality) -> list[str]:
     lines: list[str] = []
     if quality.quizzes:
         lines.append(f"Quiz banks (strategy: {STRATEGY}):")
-        lines.append(f"  {'QUIZ':10} {'BANK':>4} {'DRAW':>4} {'SCEN':>4} {'LONGEST':>8} {'POSITIONS':>10} "
+        lines.append(f"  {'QUIZ':10} {'BANK':>4} {'DRAW':>4} {'SCEN':>4} {'LONGEST':>8} {'SHORTEST':>8} {'POSITIONS':>10} "
                      f"{'T/F':>5} {'ALL-BUT-LAST':>12} {'STRATEGY':>8} {'BEST DRAW':>9} {'PASS':>5}")
         for r in quality.quizzes:
             lines.append(f"  {r.quiz_id:10} {r.bank:>4} {str(r.draw or '-'):>4} {r.scenarios:>4} "
-                         f"{f'{r.longest_correct}/{r.single}':>8} {'-'.join(map(str, r.positions)):>10} "
+                         f"{f'{r.longest_correct}/{r.single}':>8} {f'{r.shortest_correct}/{r.single}':>8} "
+                         f"{'-'.join(map(str, r.positions)):>10} "
                          f"{f'{r.true_answers}/{r.false_answers}':>5} {f'{r.all_but_last}/{r.multiple}':>12} "
                          f"{r.strategy_percent:>7.1f}% {r.best_draw_percent:>8.1f}% {r.pass_mark * 100:>4.0f}%")
         passed = sum(1 for r in quality.quizzes if r.strategy_passes)
         lines.append(f"  Strategy over all banks: {quality.strategy_overall:.1f} % (must be under "
                      f"{STRATEGY_LIMIT:.0%}); quizzes it passes: {passed} of {len(quality.quizzes)}.")
-        lines.append("  LONGEST: correct option is the longest / single-choice questions; POSITIONS: correct "
-                     "single-choice options in positions 1-2-3-4; T/F: true/false answers.")
+        lines.append("  LONGEST, SHORTEST: correct option is the longest (shortest) / single-choice questions; "
+                     "POSITIONS: correct single-choice options in positions 1-2-3-4; T/F: true/false answers.")
     if quality.cases:
         lines.append("Case exercises (the best-scoring uniform rating, notes empty):")
         for c in quality.cases:

@@ -59,6 +59,14 @@ def test_a_labelling_word_costs_a_point_of_a_good_note() -> None:
     assert label_words("He was weakened by the flu") == []  # only whole words
 
 
+def test_a_pasted_story_does_not_collect_the_key_facts() -> None:
+    facts = "; ".join(REFERENCE["housing"]["key_facts"])
+    story = " ".join(f"{facts}. More of the story follows here without new facts." for _ in range(6))
+    pasted = compare_domain("housing", {"need": "2", "strength": "1", "evidence_note": story}, REFERENCE["housing"])
+    assert pasted.note_too_long and pasted.evidence_ok and pasted.evidence_points == 1
+    assert label_words("He has a criminal record and a weak knee") == []  # factual words are not labels
+
+
 def test_exact_ratings_earn_more_than_near_ones_and_not_known_is_its_own_answer() -> None:
     ref = {"need": "2", "strength": "1", "key_facts": ["a fact", "another fact"]}
     exact = compare_domain("housing", {"need": "2", "strength": "1"}, ref)

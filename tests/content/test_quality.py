@@ -23,8 +23,8 @@ def _make_guessable(tree: Path) -> None:
     quiz = tree / COURSE / "quiz.yaml"
     text = quiz.read_text(encoding="utf-8")
     text = text.replace("text: Meeting old group members.", "text: Meeting old group members at the station café.")
-    for old, new in (("Find a bed for tonight.", "Find a safe bed for tonight and for the rest of the week."),
-                     ("Ask what happened.", "Ask the author what happened and when and who saw it before noting facts."),
+    for old, new in (("Find a bed for tonight with the person.", "Find a safe bed for tonight and for the rest of the week."),
+                     ("Ask what happened and who saw it.", "Ask the author what happened and when and who saw it before noting facts."),
                      ("Show them.", "Show them the notes and explain what each one is for."),
                      ("Call them.", "Call them to ask whether they are all right and want to meet again.")):
         text = text.replace(f"text: {old},", f"text: {new},")
@@ -67,6 +67,14 @@ def test_a_guessable_quiz_fails_and_says_why(tree: Path, content_app) -> None:
     assert result.exit_code == 1
     assert "Quiz banks (strategy: longest option / all but the last option" in result.output
     assert "training-quality problem" in result.output and "quiz.yaml: questions:" in result.output
+
+
+def test_over_correcting_to_short_right_answers_fails_too(tree: Path) -> None:
+    quiz = tree / COURSE / "quiz.yaml"
+    edit(quiz, "text: Find a bed for tonight with the person.,", "text: A bed.,")
+    messages = [i.message for i in _quality(tree).issues]
+    assert ("the correct option is the shortest in 3 of 5 single-choice questions (at most 40%): do not "
+            "over-correct") in messages
 
 
 def test_a_small_bank_without_scenarios_fails(tree: Path) -> None:
