@@ -167,7 +167,7 @@ def test_exercise_scores_and_enqueues_the_grade(world: World) -> None:
     page = caller.get(f"{url}/result").get_data(as_text=True)
     full = POINTS_PER_DOMAIN * len(REFERENCE)
     assert f"Training score: {full} of {full} points" in page and "What the reference saw:" in page
-    assert "How this exercise is scored" in page
+    assert "How this exercise is scored" in page and "Each area of the profile gives up to 6 points." in page
     # submitting again does not create a second attempt or grade
     assert caller.post(url, perfect_form()).status_code == 303
     with world.app.app_context():
@@ -238,3 +238,19 @@ def test_practice_on_a_case_not_placed_is_not_graded(world: World, as_) -> None:
     assert caller.post(url, form).status_code == 303
     with world.app.app_context():
         assert db.session.execute(select(func.count()).select_from(GradeOutbox)).scalar() == 0
+
+
+def test_results_stored_under_the_old_rule_still_show(world: World) -> None:
+    """Feedback saved before the scoring rule changed has no per-part points; the page still explains it."""
+    caller, url = start(world)
+    assert caller.post(url, perfect_form()).status_code == 303
+    with world.app.app_context():
+        result = db.session.execute(select(TrainingResult)).scalar_one()
+        old_keys = ("domain_id", "need_given", "need_reference", "need_close", "strength_given",
+                    "strength_reference", "strength_close", "facts_found", "facts_missed", "evidence_ok",
+                    "character_words", "points")
+        result.feedback = {"domains": [{k: d[k] for k in old_keys} for d in result.feedback["domains"]]}
+        db.session.commit()
+    page = caller.get(f"{url}/result")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Close enough" in text and "What the reference saw:" not in text
