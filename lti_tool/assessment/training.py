@@ -1,9 +1,23 @@
 """Training mode: a learner completes the profile form on a fictional case and gets feedback.
 
-Ratings are compared with the case's expert reference profile, allowing one step either way per
-domain; evidence notes are checked for the case's key facts and for character words. The resulting
-training score measures the learner's skill (never a person) and is the only score this package
-sends to the LMS, through the grade outbox.
+The scoring rule (also shown to learners and trainers on the exercise pages, ``SCORING_RULE``), per
+domain the reference profile rates:
+
+* **Support need**, up to 2 points: 2 for the reference's value, 1 for one step away on the 0-3 scale,
+  0 otherwise. "Not known" is a value of its own: it earns 2 points where the reference says "not known"
+  (the case gives no evidence) and nothing elsewhere.
+* **Strengths**, up to 1 point: 1 for the reference's value, 0 otherwise (the scale has only three
+  steps, so "one step away" would reward any middle answer).
+* **Evidence note**, up to 3 points: 3 when it mentions at least half of the key facts, 1 when it mentions
+  fewer, minus 1 for each labelling word (a word that judges the person instead of describing what
+  happened), never below 0. A note longer than 100 words earns at most 1 point: evidence notes are short,
+  and pasting the story into every note must not collect the key facts. The note carries half of the points
+  because writing down what was seen and said, without labels, is the core of the practice.
+
+So a profile with the same rating in every domain scores low: the reference profiles use every value,
+including "not known", and the validator checks that no uniform rating reaches 40 % on any case.
+The resulting training score measures the learner's skill (never a person) and is the only score this
+package sends to the LMS, through the grade outbox.
 """
 
 from __future__ import annotations
@@ -12,9 +26,10 @@ import dataclasses
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..db import utcnow
@@ -24,12 +39,40 @@ from ..lti.constants import Role
 from ..lti.session import ToolSession
 from . import instrument as inst
 from .errors import TrainingError
-from .scanner import character_words
+from .scanner import CHARACTER_WORDS
 from .schemas import draft_from_form, merge_touched, validate_draft
 from .training_models import TrainingAttempt, TrainingResult
 
-POINTS_PER_DOMAIN = 3
+NEED_POINTS = 2
+STRENGTH_POINTS = 1
+EVIDENCE_POINTS = 3
+POINTS_PER_DOMAIN = NEED_POINTS + STRENGTH_POINTS + EVIDENCE_POINTS
+#: A uniform rating (the same need and strength in every domain) must score under this share on every case.
+UNIFORM_LIMIT = 0.4
+NOT_KNOWN = "not_known"
+#: A longer evidence note earns at most 1 point for key facts.
+NOTE_WORD_LIMIT = 100
+#: Words that label or judge the person; each one in an evidence note costs a point of that domain. Words
+#: that also describe facts ("weak knee", "criminal record") are left out so that a fair note never loses.
+LABEL_WORDS = tuple(dict.fromkeys((*(w for w in CHARACTER_WORDS if w not in ("weak",)), "radicalised",
+                                   "radicalized", "jihadist", "islamist", "nazi", "thug", "ex-con", "junkie",
+                                   "addict", "crazy", "paranoid", "brainwashed", "hothead", "attention-seeking",
+                                   "work-shy", "scrounger")))
+SCORING_RULE = (
+    _l("Each area of the profile gives up to 6 points."),
+    _l("Support need, up to 2 points: 2 for the reference rating, 1 for one step away, 0 otherwise. “Not known "
+       "yet” counts as its own answer: it earns the 2 points where the case gives no evidence and the reference "
+       "says “not known yet”, and nothing where the case does give evidence."),
+    _l("Strengths, up to 1 point: 1 for the reference rating, 0 otherwise."),
+    _l("Evidence note, up to 3 points: 3 if it mentions at least half of the key facts, 1 if it mentions fewer. "
+       "Each labelling word (a word that judges the person, such as “manipulative” or “fanatic”, instead of "
+       "saying what happened) takes away 1 point, down to 0. A note of more than 100 words earns at most 1 point: "
+       "evidence notes are short."),
+    _l("Giving the same rating in every area scores low on every case: people's situations differ from one area "
+       "to the next, and the reference profiles say “not known yet” where the story gives no evidence."),
+)
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_WORD = re.compile(r"[\w'-]+", re.UNICODE)
 _STOP = frozenset("""a an and are as at be been but by for from had has have he her his in into is it its
 not of on or she so than that the their them then there they this to was were when where which who with
 would about after also any been can could did does done down each few first his how just may more most much
@@ -51,10 +94,15 @@ class DomainFeedback:
     facts_missed: list[str] = field(default_factory=list)
     evidence_ok: bool = False
     character_words: list[str] = field(default_factory=list)
+    need_points: int = 0
+    strength_points: int = 0
+    evidence_points: int = 0
+    reason: str = ""
+    note_too_long: bool = False
 
     @property
     def points(self) -> int:
-        return int(self.need_close) + int(self.strength_close) + int(self.evidence_ok)
+        return self.need_points + self.strength_points + self.evidence_points
 
 
 def within_one(given: str, reference: str) -> bool:
@@ -62,6 +110,26 @@ def within_one(given: str, reference: str) -> bool:
     if not (str(given).isdigit() and str(reference).isdigit()):
         return str(given) == str(reference)
     return abs(int(given) - int(reference)) <= 1
+
+
+def need_points(given: str, reference: str) -> int:
+    """Return the points for a need rating: 2 exact, 1 one step away on the numeric scale, else 0."""
+    if str(given) == str(reference):
+        return NEED_POINTS
+    if str(given).isdigit() and str(reference).isdigit() and abs(int(given) - int(reference)) == 1:
+        return 1
+    return 0
+
+
+def strength_points(given: str, reference: str) -> int:
+    """Return the points for a strengths rating: 1 for the reference value, else 0."""
+    return STRENGTH_POINTS if str(given) == str(reference) else 0
+
+
+def label_words(note: str) -> list[str]:
+    """Return the labelling words in a note, each once, in list order."""
+    norm = " " + " ".join(m.group(0).lower() for m in _WORD.finditer(note or "")) + " "
+    return [w for w in LABEL_WORDS if re.search(r"\s" + re.escape(w) + r"s?\s", norm)]
 
 
 def _stems(text: str) -> set[str]:
@@ -78,28 +146,39 @@ def mentions(note: str, fact: str) -> bool:
 
 
 def compare_domain(domain_id: str, answers: Mapping[str, Any], reference: Mapping[str, Any]) -> DomainFeedback:
-    """Compare one domain's answers with its reference entry."""
-    note = str(answers.get("evidence_note", ""))
+    """Compare one domain's answers with its reference entry (see the module docstring for the rule)."""
+    note = str(answers.get("evidence_note", "") or "")
     facts = [str(f) for f in reference.get("key_facts", [])]
     found = [f for f in facts if mentions(note, f)]
-    need_given, strength_given = str(answers.get("need", "not_known")), str(answers.get("strength", "not_known"))
+    labels = label_words(note)
+    enough = bool(facts) and len(found) >= math.ceil(len(facts) / 2)
+    too_long = len(_WORD.findall(note)) > NOTE_WORD_LIMIT
+    earned = EVIDENCE_POINTS if enough else 1 if found else 0
+    evidence = max(0, (min(earned, 1) if too_long else earned) - len(labels))
+    need_given = str(answers.get("need", NOT_KNOWN) or NOT_KNOWN)
+    strength_given = str(answers.get("strength", NOT_KNOWN) or NOT_KNOWN)
+    need_ref, strength_ref = str(reference["need"]), str(reference["strength"])
     return DomainFeedback(
         domain_id=domain_id,
-        need_given=need_given, need_reference=str(reference["need"]),
-        need_close=within_one(need_given, str(reference["need"])),
-        strength_given=strength_given, strength_reference=str(reference["strength"]),
-        strength_close=within_one(strength_given, str(reference["strength"])),
+        need_given=need_given, need_reference=need_ref, need_close=within_one(need_given, need_ref),
+        strength_given=strength_given, strength_reference=strength_ref,
+        strength_close=strength_given == strength_ref,
         facts_found=found, facts_missed=[f for f in facts if f not in found],
-        evidence_ok=bool(facts) and len(found) >= math.ceil(len(facts) / 2),
-        character_words=character_words(note),
+        evidence_ok=enough, character_words=labels,
+        need_points=need_points(need_given, need_ref), strength_points=strength_points(strength_given, strength_ref),
+        evidence_points=evidence, reason=str(reference.get("reason") or ""), note_too_long=too_long,
     )
 
 
-def compare(reference_profile: Mapping[str, Mapping[str, Any]],
-            answers: Mapping[str, Mapping[str, Any]]) -> tuple[list[DomainFeedback], int, int]:
-    """Compare an attempt with a reference profile; return (feedback per domain, points, maximum)."""
+def compare(reference_profile: Mapping[str, Any], answers: Mapping[str, Mapping[str, Any]],
+            domain_ids: Iterable[str] | None = None) -> tuple[list[DomainFeedback], int, int]:
+    """Compare an attempt with a reference profile; return (feedback per domain, points, maximum).
+
+    Domains come in ``domain_ids`` order (default: the installed instrument's interview order); domains
+    the reference does not rate are left out.
+    """
     feedback = []
-    for domain_id in inst.domain_ids():
+    for domain_id in (inst.domain_ids() if domain_ids is None else domain_ids):
         reference = reference_profile.get(domain_id)
         if reference is None:
             continue
@@ -107,6 +186,23 @@ def compare(reference_profile: Mapping[str, Mapping[str, Any]],
         feedback.append(compare_domain(domain_id, answers.get(domain_id, {}), ref))
     points = sum(f.points for f in feedback)
     return feedback, points, POINTS_PER_DOMAIN * len(feedback)
+
+
+def uniform_scores(reference_profile: Mapping[str, Any], need_values: Iterable[str], strength_values: Iterable[str],
+                   domain_ids: Iterable[str]) -> dict[tuple[str, str], float]:
+    """Return the share of the maximum that each uniform rating earns (same need and strength everywhere).
+
+    The notes are left empty: this measures what the ratings alone give away.
+    """
+    ids = list(domain_ids)
+    out: dict[tuple[str, str], float] = {}
+    strengths = list(strength_values)
+    for need in need_values:
+        for strength in strengths:
+            answers = {d: {"need": need, "strength": strength, "evidence_note": ""} for d in ids}
+            _feedback, points, maximum = compare(reference_profile, answers, ids)
+            out[(need, strength)] = points / maximum if maximum else 0.0
+    return out
 
 
 # -- attempts --------------------------------------------------------------------------------------
@@ -180,13 +276,13 @@ def submit(session: ToolSession, attempt: TrainingAttempt, form: Mapping[str, An
     if grading is not None:
         from ..services.outbox import enqueue_score
 
-        close = sum(1 for f in feedback if f.need_close and f.strength_close)
+        close = sum(1 for f in feedback if f.need_points == NEED_POINTS and f.strength_close)
         facts = sum(1 for f in feedback if f.evidence_ok)
         enqueue_score(grading, source_kind="case-exercise", source_id=f"training-attempt-{attempt.id}",
                       score_given=float(points), score_maximum=float(maximum), activity_progress="Completed",
                       grading_progress="FullyGraded", started_at=attempt.started_at,
                       submitted_at=attempt.submitted_at,
-                      comment=(f"Fictional case exercise: ratings close to the reference in {close} of "
+                      comment=(f"Fictional case exercise: ratings matching the reference in {close} of "
                                f"{len(feedback)} domains; key facts noted in {facts}."),
                       label=case.title, resource_id=case.id, tag="case-exercise")
         result.reported = True

@@ -35,14 +35,29 @@ def validate_command(path: Path | None) -> None:
                    f"file{'s' if files != 1 else ''}. The app will not start until they are fixed.", err=True)
         raise SystemExit(1)
     assert library is not None
-    if (target / "package.yaml").is_file():
+    from .quality import check_quality, report_lines
+
+    quality = check_quality(library.packages())
+    single = (target / "package.yaml").is_file()
+    problems = [i for i in quality.issues if not single or i.file.split("/", 1)[0] == target.name]
+    if problems:
+        for line in report_lines(quality):
+            click.echo(line)
+        for issue in problems:
+            click.echo(str(issue))
+        click.echo(f"\n{len(problems)} training-quality problem{'s' if len(problems) != 1 else ''}: the packages "
+                   "load, but fix these before publishing them.", err=True)
+        raise SystemExit(1)
+    if single:
         package = library.package(target.name)
         others = ", ".join(p.id for p in library.packages() if p.id != package.id) or "none"
         click.echo(f"OK: {package.id} {package.version} is valid (references checked against: {others}) in "
                    f"{elapsed:.0f} ms.")
-        return
-    packages = ", ".join(f"{p.id} {p.version}" for p in library.packages())
-    click.echo(f"OK: {len(library.packages())} packages valid ({packages}) in {elapsed:.0f} ms.")
+    else:
+        packages = ", ".join(f"{p.id} {p.version}" for p in library.packages())
+        click.echo(f"OK: {len(library.packages())} packages valid ({packages}) in {elapsed:.0f} ms.")
+    for line in report_lines(quality):
+        click.echo(line)
 
 
 @content_cli.command("list")

@@ -134,8 +134,14 @@ class PackageBuilder(ProfileParts):
             if act is not None and not act.ok:
                 self._register(act, ("id",), "activity", None, folder, item_id=raw_id(act))
             if act is not None:
+                debrief = ""
+                if act.data.get("debrief"):
+                    debrief, _words = self._markdown_field(act, "debrief")
+                elif self.check_counts and act.ok:
+                    self.reader.add_at(act, ("reflection_prompts",), "the activity needs a debrief (a model answer or "
+                                                                     "commentary shown after the learner answers)")
                 activity = self._page(act, m.Activity, reflection_prompts=tuple(act.data.get("reflection_prompts", [])),
-                                      case=act.data.get("case"))
+                                      case=act.data.get("case"), debrief_html=debrief)
                 self._register(act, ("id",), "activity", activity, folder)
                 if act.data.get("case"):
                     self._refs(act, "case", act.data["case"], expect="case")
@@ -167,12 +173,16 @@ class PackageBuilder(ProfileParts):
                                                        f"{MIN_QUIZ_QUESTIONS}")
         if not loaded.ok:
             return None
+        draw = d.get("draw")
+        if self.check_counts and draw is not None and draw < MIN_QUIZ_QUESTIONS:
+            self.reader.add_at(loaded, ("draw",), f"draws {draw} questions; an attempt needs at least "
+                                                  f"{MIN_QUIZ_QUESTIONS}")
         questions = tuple(_question(q) for q in d["questions"])
         attempts = d["attempts"]
         quiz = m.Quiz(id=d.get("id", ""), module_id=module_id, title=d.get("title", ""),
                       pass_mark=d.get("pass_mark", 1.0), max_attempts=attempts.get("max"),
                       keep=attempts.get("keep", "highest"), time_limit_minutes=d.get("time_limit_minutes"),
-                      shuffle=d.get("shuffle", False), questions=questions)
+                      shuffle=d.get("shuffle", True), questions=questions, draw=draw)
         self._register(loaded, ("id",), "quiz", quiz, module_id)
         return quiz
 
@@ -218,6 +228,6 @@ def _question(q: dict[str, Any]) -> m.Question:
         answer=q.get("answer"), explanation=q.get("explanation"),
         items=tuple(m.Entry(i["id"], text=i["text"]) for i in q.get("items", [])),
         pairs=tuple(m.Entry(p["id"], left=p["left"], right=p["right"]) for p in q.get("pairs", [])),
-        feedback=q.get("feedback"), model_answer=q.get("model_answer"))
+        feedback=q.get("feedback"), model_answer=q.get("model_answer"), scenario=bool(q.get("scenario")))
 
 

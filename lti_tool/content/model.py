@@ -46,6 +46,7 @@ class Activity(Page):
 
     reflection_prompts: tuple[str, ...] = ()
     case: str | None = None  # package-id/case-id
+    debrief_html: str = ""  # model answer or commentary, shown after the learner saves a reflection
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Question:
     pairs: tuple[Entry, ...] = ()  # matching
     feedback: str | None = None  # ordering, matching
     model_answer: str | None = None  # short_answer
+    scenario: bool = False  # sets out a practice situation
 
     @property
     def scored(self) -> bool:
@@ -117,6 +119,18 @@ class Quiz:
     time_limit_minutes: int | None
     shuffle: bool
     questions: tuple[Question, ...]
+    draw: int | None = None  # scored questions drawn per attempt; None: all of them
+
+    @property
+    def scored_questions(self) -> tuple[Question, ...]:
+        """Return the questions that count towards the score (the bank a draw is taken from)."""
+        return tuple(q for q in self.questions if q.scored)
+
+    @property
+    def questions_per_attempt(self) -> int:
+        """Return how many questions one attempt shows (the draw plus every unscored question)."""
+        unscored = len(self.questions) - len(self.scored_questions)
+        return (self.draw if self.draw is not None else len(self.scored_questions)) + unscored
 
     def question(self, question_id: str) -> Question:
         """Return a question by id."""

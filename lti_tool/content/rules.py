@@ -12,7 +12,7 @@ FORBIDDEN_LABEL_WORDS = re.compile(r"\b(risk|danger|dangerous|threat|radical|ext
 #: Values a translation must keep exactly as in the source file (everything else is text).
 NON_TEXT_KEYS = frozenset({
     "id", "type", "number", "correct", "answer", "points", "pass_mark", "max", "keep", "time_limit_minutes",
-    "shuffle", "optional", "level", "need", "strength", "value", "fictional", "context", "age", "pages",
+    "shuffle", "draw", "scenario", "optional", "level", "need", "strength", "value", "fictional", "context", "age", "pages",
     "activity", "quiz", "related", "case", "modules", "chapters", "max_priorities",
 })
 

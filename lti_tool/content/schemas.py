@@ -88,6 +88,8 @@ class ActivityFrontSchema(PageFrontSchema):
 
     reflection_prompts = TextList(1, required=True)
     case = RefTarget(load_default=None, allow_none=True)
+    #: Markdown model answer or commentary, shown once the learner has saved their reflection.
+    debrief = Text(required=False)
 
 
 class ChapterFrontSchema(PageFrontSchema):
@@ -130,6 +132,8 @@ class QuestionBase(Strict):
     type = fields.String(required=True, validate=one_of(QUESTION_TYPES))
     prompt = Text()
     points = Whole(1, load_default=1)
+    #: True when the question sets out a practice situation (the bank should be mostly scenarios).
+    scenario = Flag(load_default=False)
 
 
 class ChoiceQuestionSchema(QuestionBase):
@@ -181,6 +185,7 @@ class ShortAnswerQuestionSchema(Strict):
     type = fields.String(required=True, validate=one_of(QUESTION_TYPES))
     prompt = Text()
     model_answer = Text()
+    scenario = Flag(load_default=False)
 
 
 _QUESTION_SCHEMAS: dict[str, Schema] = {
@@ -220,8 +225,17 @@ class QuizSchema(Strict):
         min=0, max=1, min_inclusive=False, error="must be a fraction above 0 and at most 1, e.g. 0.7 (not {input})"))
     attempts = fields.Nested(AttemptsSchema, required=True)
     time_limit_minutes = Whole(1, load_default=None, allow_none=True)
-    shuffle = Flag(load_default=False)
+    shuffle = Flag(load_default=True)
+    #: How many scored questions each attempt draws from the bank (null: every question, every time).
+    draw = Whole(1, load_default=None, allow_none=True)
     questions = fields.List(QuestionField(), required=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _check_draw(self, data: dict[str, Any], **_: Any) -> None:
+        draw = data.get("draw")
+        scored = sum(1 for q in data.get("questions", []) if q.get("type") in SCORED_TYPES)
+        if draw is not None and draw > scored:
+            raise ValidationError(f"draws {draw} questions but the bank has only {scored} scored questions", "draw")
 
 
 # -- manual --------------------------------------------------------------------------------------

@@ -59,14 +59,48 @@ def quiz_of(attempt: QuizAttempt) -> tuple[m.Package, m.Module, m.Quiz]:
     return package, module, module.quiz
 
 
-def _layout(quiz: m.Quiz, seed: int) -> dict[str, Any]:
-    """Return the order to show questions, options, ordering items and matching choices in."""
+def draw_questions(quiz: m.Quiz, rng: random.Random, seen: Mapping[str, int] | None = None) -> list[str]:
+    """Return the ids of the scored questions one attempt draws from the quiz's bank, in bank order.
+
+    The draw is stratified by question type, so every attempt has about the bank's mix of types, and it
+    prefers the questions the learner has seen least in earlier attempts, so a retake is a different quiz.
+    Without ``draw`` every scored question is used.
+    """
+    bank = list(quiz.scored_questions)
+    if quiz.draw is None or quiz.draw >= len(bank):
+        return [q.id for q in bank]
+    seen = seen or {}
+    by_type: dict[str, list[m.Question]] = {}
+    for q in bank:
+        by_type.setdefault(q.type, []).append(q)
+    # Largest remainder: each type gets its share of the draw, rounded so the shares add up to the draw.
+    shares = {t: quiz.draw * len(qs) / len(bank) for t, qs in by_type.items()}
+    counts = {t: int(share) for t, share in shares.items()}
+    for t in sorted(shares, key=lambda t: (-(shares[t] - counts[t]), rng.random()))[:quiz.draw - sum(counts.values())]:
+        counts[t] += 1
+    chosen: set[str] = set()
+    for t, qs in by_type.items():
+        ranked = sorted(qs, key=lambda q: (seen.get(q.id, 0), rng.random()))
+        chosen.update(q.id for q in ranked[:counts[t]])
+    return [q.id for q in bank if q.id in chosen]
+
+
+def _layout(quiz: m.Quiz, seed: int, seen: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """Return the questions drawn for an attempt and the order to show them, their options, items and choices in.
+
+    The layout is stored with the attempt, so the attempt shows and scores the same questions in the same
+    order however often it is opened, whatever version of the quiz is published later.
+    """
     rng = random.Random(seed)
-    questions = [q.id for q in quiz.questions]
+    drawn = draw_questions(quiz, rng, seen)
+    scored = list(drawn)
     if quiz.shuffle:
-        rng.shuffle(questions)
-    layout: dict[str, Any] = {"questions": questions, "options": {}, "items": {}, "rights": {}}
+        rng.shuffle(scored)
+    questions = scored + [q.id for q in quiz.questions if not q.scored]  # open questions come last
+    layout: dict[str, Any] = {"questions": questions, "options": {}, "items": {}, "rights": {}, "seed": seed}
     for q in quiz.questions:
+        if q.id not in questions:
+            continue
         if q.options:
             ids = [o.id for o in q.options]
             if quiz.shuffle:
@@ -84,6 +118,24 @@ def _layout(quiz: m.Quiz, seed: int) -> dict[str, Any]:
             rng.shuffle(ids)
             layout["rights"][q.id] = ids
     return layout
+
+
+def questions_seen(attempts: list[QuizAttempt]) -> dict[str, int]:
+    """Return how many earlier attempts showed each question id."""
+    seen: dict[str, int] = {}
+    for attempt in attempts:
+        for qid in (attempt.layout or {}).get("questions", []):
+            seen[qid] = seen.get(qid, 0) + 1
+    return seen
+
+
+def shown_questions(quiz: m.Quiz, attempt: QuizAttempt) -> tuple[m.Question, ...]:
+    """Return the questions an attempt shows, in its order (every question for attempts without a layout)."""
+    ids = (attempt.layout or {}).get("questions")
+    if not ids:
+        return quiz.questions
+    known = {q.id: q for q in quiz.questions}
+    return tuple(known[qid] for qid in ids if qid in known)
 
 
 def state_for_new(session: ToolSession, module_id: str) -> tuple[m.Quiz, list[QuizAttempt]]:
@@ -111,7 +163,8 @@ def open_attempt(session: ToolSession, module_id: str, lang: str | None = None) 
     attempt = QuizAttempt(context_id=session.context_id, user_id=session.user_id,
                           resource_link_id=session.resource_link_id, module_id=module_id, quiz_id=quiz.id,
                           package_id=package.id, package_version=package.version, lang=package.lang, number=number,
-                          layout=_layout(quiz, random.SystemRandom().randrange(2**31)), answers={})
+                          layout=_layout(quiz, random.SystemRandom().randrange(2**31),
+                                                 questions_seen(attempts)), answers={})
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -130,7 +183,7 @@ def answers_from_form(quiz: m.Quiz, attempt: QuizAttempt, form: Mapping[str, Any
     """Read the answers of every question from a submitted form (``werkzeug`` MultiDict or plain dict)."""
     getlist = getattr(form, "getlist", lambda key: [form[key]] if key in form else [])
     answers: dict[str, Any] = {}
-    for q in quiz.questions:
+    for q in shown_questions(quiz, attempt):
         name = f"q-{q.id}"
         if q.type in ("single_choice", "true_false"):
             value = form.get(name)
@@ -184,7 +237,9 @@ def save_answers(attempt: QuizAttempt, answers: dict[str, Any]) -> QuizAttempt:
 
 
 def submit(session: ToolSession, attempt: QuizAttempt, answers: dict[str, Any]) -> QuizAttempt:
-    """Score the attempt against the version it started under and apply the keep policy. Flushes.
+    """Score the questions drawn for the attempt, under the version it started with, and apply the keep policy.
+
+    Flushes.
 
     The submit is a conditional UPDATE, so two submits racing (two tabs, a double click) cannot both win.
 
@@ -193,7 +248,7 @@ def submit(session: ToolSession, attempt: QuizAttempt, answers: dict[str, Any]) 
     """
     _editable(attempt)
     _package, _module, quiz = quiz_of(attempt)
-    result = score_quiz(quiz, answers)
+    result = score_quiz(quiz, answers, [q.id for q in shown_questions(quiz, attempt)])
     now = utcnow()
     won = db.session.execute(update(QuizAttempt).where(QuizAttempt.id == attempt.id,
                                                        QuizAttempt.submitted_at.is_(None))

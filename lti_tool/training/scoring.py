@@ -13,7 +13,7 @@ Answers are plain JSON values, as stored on the attempt:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..content.model import Question, Quiz
 
@@ -107,9 +107,13 @@ def score_question(question: Question, answer: Any) -> QuestionResult:
                           is_answered(question, answer))
 
 
-def score_quiz(quiz: Quiz, answers: Mapping[str, Any]) -> QuizScore:
-    """Score every question of ``quiz`` (the version the attempt started under) against ``answers``."""
-    results = tuple(score_question(q, answers.get(q.id)) for q in quiz.questions)
+def score_quiz(quiz: Quiz, answers: Mapping[str, Any], question_ids: Iterable[str] | None = None) -> QuizScore:
+    """Score the questions of ``quiz`` (the version the attempt started under) against ``answers``.
+
+    ``question_ids`` are the questions the attempt drew from the bank (default: every question).
+    """
+    questions = quiz.questions if question_ids is None else tuple(quiz.question(qid) for qid in question_ids)
+    results = tuple(score_question(q, answers.get(q.id)) for q in questions)
     points = sum(r.points for r in results)
     maximum = sum(r.max_points for r in results)
     percent = round(points / maximum * 100, 2) if maximum else 100.0

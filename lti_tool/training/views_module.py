@@ -108,6 +108,7 @@ def activity(module_id: str) -> Response:
     row = prog.mark_page(session, package, mod, act.id, prog.module_progress(session, module_id))
     db.session.commit()
     reflection = prog.reflection_of(session, module_id)
+    answered = bool(reflection and any(str(t).strip() for t in reflection.texts or []))
     done, total = prog.counts(row, mod)
     before, _after, index = _neighbours(mod, act.id)
     body = _fragments().get(package, f"{module_id}/activity", act.html)
@@ -122,4 +123,5 @@ def activity(module_id: str) -> Response:
                   texts=(reflection.texts if reflection else []),
                   prev_url=_page_url(module_id, before, act.id) if before else None,
                   quiz_url=turl("training.quiz", module_id=module_id), case_url=case_url,
-                  saved_message=_("Your reflection is saved. Only you can see it."))
+                  saved_message=_("Your reflection is saved. Only you can see it."),
+                  debrief=act.debrief_html if answered else None, has_debrief=bool(act.debrief_html))

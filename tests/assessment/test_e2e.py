@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from support import connect, drop_app, serve_tool
 
 from lti_tool.assessment.models import Organisation, OrgRole
+from lti_tool.assessment.training import POINTS_PER_DOMAIN
 from lti_tool.devplatform.driver import Browser
 from lti_tool.devplatform.models import ResourceLink as PlatformLink
 from lti_tool.devplatform.server import start_platform
@@ -128,7 +129,7 @@ def test_exercise_score_reaches_the_platform_gradebook(connected) -> None:
     drain(tool.app)
     scores = platform.latest_scores(item_id)
     assert len(scores) == 1
-    maximum = 3 * len(REFERENCE)
+    maximum = POINTS_PER_DOMAIN * len(REFERENCE)
     assert scores[0].score_given == maximum and scores[0].score_maximum == maximum
     assert scores[0].received["activityProgress"] == "Completed"
     assert scores[0].received["gradingProgress"] == "FullyGraded"

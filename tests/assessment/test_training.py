@@ -10,7 +10,10 @@ import yaml
 from sqlalchemy import func, select
 
 from lti_tool.assessment.models import CASE_TABLES
-from lti_tool.assessment.training import compare_domain, mentions, within_one
+from lti_tool.assessment.training import (EVIDENCE_POINTS, POINTS_PER_DOMAIN, UNIFORM_LIMIT, compare, compare_domain,
+                                          label_words, mentions, uniform_scores, within_one)
+from lti_tool.config import PROJECT_ROOT
+from lti_tool.content.library import load_library
 from lti_tool.assessment.training_models import TrainingAttempt, TrainingResult
 from lti_tool.extensions import db
 from lti_tool.services.models import GradeOutbox
@@ -41,7 +44,69 @@ def test_character_words_are_flagged() -> None:
     feedback = compare_domain("housing", {"need": "2", "strength": "1", "evidence_note": "He is lazy and a liar."},
                               REFERENCE["housing"])
     assert feedback.character_words == ["lazy", "liar"]
-    assert feedback.points == 2 and not feedback.evidence_ok
+    assert feedback.points == 3 and not feedback.evidence_ok and feedback.evidence_points == 0
+
+
+def test_a_labelling_word_costs_a_point_of_a_good_note() -> None:
+    facts = "; ".join(REFERENCE["housing"]["key_facts"])
+    clean = compare_domain("housing", {"need": "2", "strength": "1", "evidence_note": facts}, REFERENCE["housing"])
+    labelled = compare_domain("housing", {"need": "2", "strength": "1", "evidence_note": facts + ". He is manipulative."},
+                              REFERENCE["housing"])
+    assert clean.evidence_points == EVIDENCE_POINTS and clean.points == POINTS_PER_DOMAIN
+    assert labelled.evidence_points == EVIDENCE_POINTS - 1 and labelled.character_words == ["manipulative"]
+    assert label_words("Called him a junkie and a fanatic") == ["fanatic", "junkie"]
+    assert label_words("He described the fanatics he met") == ["fanatic"]  # plural forms count too
+    assert label_words("He was weakened by the flu") == []  # only whole words
+
+
+def test_a_pasted_story_does_not_collect_the_key_facts() -> None:
+    facts = "; ".join(REFERENCE["housing"]["key_facts"])
+    story = " ".join(f"{facts}. More of the story follows here without new facts." for _ in range(6))
+    pasted = compare_domain("housing", {"need": "2", "strength": "1", "evidence_note": story}, REFERENCE["housing"])
+    assert pasted.note_too_long and pasted.evidence_ok and pasted.evidence_points == 1
+    assert label_words("He has a criminal record and a weak knee") == []  # factual words are not labels
+
+
+def test_exact_ratings_earn_more_than_near_ones_and_not_known_is_its_own_answer() -> None:
+    ref = {"need": "2", "strength": "1", "key_facts": ["a fact", "another fact"]}
+    exact = compare_domain("housing", {"need": "2", "strength": "1"}, ref)
+    near = compare_domain("housing", {"need": "3", "strength": "2"}, ref)
+    far = compare_domain("housing", {"need": "0", "strength": "not_known"}, ref)
+    assert (exact.need_points, exact.strength_points) == (2, 1)
+    assert (near.need_points, near.strength_points) == (1, 0)
+    assert (far.need_points, far.strength_points) == (0, 0)
+    unknown = {"need": "not_known", "strength": "not_known", "key_facts": ["a fact", "another fact"]}
+    assert compare_domain("housing", {"need": "not_known", "strength": "not_known"}, unknown).points == 3
+    assert compare_domain("housing", {"need": "0", "strength": "0"}, unknown).points == 0
+
+
+SHIPPED_CASES = load_library(PROJECT_ROOT / "content_packages")
+
+
+@pytest.mark.parametrize("case", SHIPPED_CASES.case_set().cases, ids=lambda c: c.id)
+def test_every_uniform_rating_scores_under_40_percent_on_every_shipped_case(case) -> None:
+    """Same need and strength in every domain, for all 20 pairs (notes empty): under 40 % of the maximum."""
+    instrument = SHIPPED_CASES.instrument()
+    domains = [d.id for d in instrument.domains]
+    scores = uniform_scores(case.reference_profile, instrument.scales["need"].value_ids,
+                            instrument.scales["strength"].value_ids, domains)
+    assert len(scores) == 20
+    worst = max(scores, key=lambda pair: scores[pair])
+    assert scores[worst] < UNIFORM_LIMIT, f"{case.id}: need {worst[0]} / strength {worst[1]} scores {scores[worst]:.0%}"
+    # the same number through the scoring the exercise uses
+    answers = {d: {"need": worst[0], "strength": worst[1], "evidence_note": ""} for d in domains}
+    _feedback, points, maximum = compare(case.reference_profile, answers, domains)
+    assert points / maximum == scores[worst]
+    # and the reference itself, with notes that quote the key facts, scores full marks
+    perfect = {d: {"need": r.need, "strength": r.strength, "evidence_note": "; ".join(r.key_facts)}
+               for d, r in case.reference_profile.items()}
+    assert compare(case.reference_profile, perfect, domains)[1] == maximum
+    assert all(r.reason for r in case.reference_profile.values())
+
+
+def test_every_shipped_case_is_used_by_a_module_activity() -> None:
+    used = {m.activity.case for m in SHIPPED_CASES.course().modules if m.activity.case}
+    assert {f"r2com-cases/{c.id}" for c in SHIPPED_CASES.case_set().cases} <= used
 
 
 def perfect_form() -> dict[str, Any]:
@@ -91,7 +156,7 @@ def test_exercise_scores_and_enqueues_the_grade(world: World) -> None:
     assert resp.status_code == 303 and resp.headers["Location"].startswith(f"{url}/result")
     with world.app.app_context():
         result = db.session.execute(select(TrainingResult)).scalar_one()
-        assert result.score_given == result.score_maximum == 3 * len(REFERENCE)
+        assert result.score_given == result.score_maximum == POINTS_PER_DOMAIN * len(REFERENCE)
         row = db.session.execute(select(GradeOutbox)).scalar_one()
         assert row.source_kind == "case-exercise" and row.source_id == f"training-attempt-{attempt_id}"
         assert row.payload["scoreGiven"] == result.score_given and row.payload["scoreMaximum"] == result.score_maximum
@@ -100,7 +165,9 @@ def test_exercise_scores_and_enqueues_the_grade(world: World) -> None:
         for model in CASE_TABLES:  # training never touches the real-client tables (DP-14)
             assert db.session.execute(select(func.count()).select_from(model)).scalar() == 0
     page = caller.get(f"{url}/result").get_data(as_text=True)
-    assert f"Training score: {3 * len(REFERENCE)} of {3 * len(REFERENCE)} points" in page
+    full = POINTS_PER_DOMAIN * len(REFERENCE)
+    assert f"Training score: {full} of {full} points" in page and "What the reference saw:" in page
+    assert "How this exercise is scored" in page and "Each area of the profile gives up to 6 points." in page
     # submitting again does not create a second attempt or grade
     assert caller.post(url, perfect_form()).status_code == 303
     with world.app.app_context():
@@ -114,9 +181,10 @@ def test_partial_answers_get_partial_credit_and_feedback(world: World) -> None:
     form["family.evidence_note"] = "He is aggressive."
     assert caller.post(url, form).status_code == 303
     page = caller.get(f"{url}/result").get_data(as_text=True)
-    maximum = 3 * len(REFERENCE)
-    assert f"Training score: {maximum - 2} of {maximum} points" in page
-    assert "More than one step apart" in page and "aggressive" in page
+    maximum = POINTS_PER_DOMAIN * len(REFERENCE)
+    # housing: need 0 against 2 loses both need points; family: no key fact (3 points), and a label
+    assert f"Training score: {maximum - 5} of {maximum} points" in page
+    assert "No points." in page and "aggressive" in page and "labelling words" in page
 
 
 def test_exercise_drafts_autosave_and_validate(world: World) -> None:
@@ -170,3 +238,19 @@ def test_practice_on_a_case_not_placed_is_not_graded(world: World, as_) -> None:
     assert caller.post(url, form).status_code == 303
     with world.app.app_context():
         assert db.session.execute(select(func.count()).select_from(GradeOutbox)).scalar() == 0
+
+
+def test_results_stored_under_the_old_rule_still_show(world: World) -> None:
+    """Feedback saved before the scoring rule changed has no per-part points; the page still explains it."""
+    caller, url = start(world)
+    assert caller.post(url, perfect_form()).status_code == 303
+    with world.app.app_context():
+        result = db.session.execute(select(TrainingResult)).scalar_one()
+        old_keys = ("domain_id", "need_given", "need_reference", "need_close", "strength_given",
+                    "strength_reference", "strength_close", "facts_found", "facts_missed", "evidence_ok",
+                    "character_words", "points")
+        result.feedback = {"domains": [{k: d[k] for k in old_keys} for d in result.feedback["domains"]]}
+        db.session.commit()
+    page = caller.get(f"{url}/result")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Close enough" in text and "What the reference saw:" not in text

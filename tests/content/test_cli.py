@@ -50,7 +50,7 @@ def test_list_shows_packages_versions_and_counts(content_app) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["PACKAGE", "KIND", "VERSION", "LANGUAGES", "CONTENTS"]
-    assert "demo-course        course      1.0.0    en,ar      1 modules, 2 pages, 1,223 words, 8 questions" in lines
-    assert any(line.split()[:2] == ["m01-basics", "2"] and "8 questions" in line for line in lines)
+    assert "demo-course        course      1.0.0    en,ar      1 modules, 2 pages, 1,223 words, 15 questions" in lines
+    assert any(line.split()[:2] == ["m01-basics", "2"] and "15 questions" in line for line in lines)
     assert "demo-instrument    instrument  1.0.0    en         2 (+1) domains" in lines
     assert "demo-cases         case-set    1.0.0    en         1 cases (1 fictional)" in lines

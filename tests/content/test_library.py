@@ -18,9 +18,9 @@ def test_lookups(tree: Path) -> None:
     assert [p.id for p in module.pages] == ["m01-start", "m01-more"] and module.words >= 1200
     assert module.activity.case == "demo-cases/c01-alex" and module.activity.reflection_prompts
     quiz = library.quiz("m01-basics")
-    assert quiz.id == "m01-quiz" and len(quiz.questions) == 8 and quiz.max_attempts == 3 and quiz.keep == "highest"
+    assert quiz.id == "m01-quiz" and len(quiz.questions) == 15 and quiz.max_attempts == 3 and quiz.keep == "highest"
     assert quiz.question("q1").correct_option_ids == {"a"} and not quiz.question("q6").scored
-    assert quiz.max_points == 7
+    assert quiz.max_points == 14 and quiz.draw == 8 and quiz.shuffle and quiz.questions_per_attempt == 9
     assert [i.id for i in quiz.question("q4").items] == ["s1", "s2", "s3"]
     assert library.chapter("first-steps").number == 1 and library.manual().glossary[0].term == "Disengagement"
     instrument = library.instrument()
@@ -68,7 +68,7 @@ def test_translation_overlay_and_direction(tree: Path) -> None:
 
 def test_counts(tree: Path) -> None:
     counts = {c.id: c for c in load_library(tree).counts()}
-    assert counts["demo-course"].numbers == {"modules": 1, "pages": 2, "words": 1223, "questions": 8}
+    assert counts["demo-course"].numbers == {"modules": 1, "pages": 2, "words": 1223, "questions": 15}
     assert counts["demo-course"].languages == ("en", "ar")
     assert counts["demo-instrument"].numbers == {"domains": 2, "optional_domains": 1}
     assert counts["demo-cases"].numbers == {"cases": 1, "fictional": 1}

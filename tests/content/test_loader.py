@@ -122,11 +122,29 @@ def test_word_and_question_counts(tree: Path) -> None:
     page.write_text("---\nid: m01-more\ntitle: Short\n---\n\nToo short.\n", encoding="utf-8")
     quiz = tree / COURSE / "quiz.yaml"
     text = quiz.read_text(encoding="utf-8")
-    quiz.write_text(text[:text.index("  - id: q7")], encoding="utf-8")
+    quiz.write_text(text[:text.index("  - id: q7")].replace("draw: 8", "draw: null"), encoding="utf-8")
     assert issues_of(tree) == [
         f"{COURSE}/module.yaml:9: pages: the learning pages have 620 words; a module needs at least 1,200",
         f"{COURSE}/quiz.yaml:9: questions: has 6 questions; a quiz needs at least 8",
     ]
+
+
+def test_draw_rules(tree: Path) -> None:
+    quiz = tree / COURSE / "quiz.yaml"
+    edit(quiz, "draw: 8", "draw: 15")
+    assert issues_of(tree) == [
+        f"{COURSE}/quiz.yaml:7: draw: draws 15 questions but the bank has only 14 scored questions"]
+    edit(quiz, "draw: 15", "draw: 5")
+    assert issues_of(tree) == [f"{COURSE}/quiz.yaml:7: draw: draws 5 questions; an attempt needs at least 8"]
+
+
+def test_activity_needs_a_debrief(tree: Path) -> None:
+    activity = tree / COURSE / "activity.md"
+    text = activity.read_text(encoding="utf-8")
+    start = text.index("debrief:")
+    activity.write_text(text[:start] + text[text.index("---", start):], encoding="utf-8")
+    assert issues_of(tree) == [f"{COURSE}/activity.md:5: reflection_prompts: the activity needs a debrief (a model "
+                               "answer or commentary shown after the learner answers)"]
 
 
 def test_folder_names_and_ids(tree: Path) -> None:

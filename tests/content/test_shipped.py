@@ -37,3 +37,45 @@ def test_validate_command_passes_on_the_shipped_packages(runner) -> None:
     result = runner.invoke(args=["content", "validate"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("OK: 4 packages valid")
+
+
+def test_shipped_quizzes_and_cases_pass_the_quality_checks() -> None:
+    """Issue 12: the guessing strategy passes no quiz and scores under 40 %; uniform ratings score under 40 %."""
+    from lti_tool.content.quality import MIN_BANK, check_quality
+
+    quality = check_quality(load_library(SHIPPED).packages())
+    assert quality.issues == []
+    assert quality.strategy_overall < 40 and not any(r.strategy_passes for r in quality.quizzes)
+    assert len(quality.quizzes) == 8
+    for report in quality.quizzes:
+        assert report.bank >= MIN_BANK and report.scenarios * 2 > report.bank, report.quiz_id
+        assert report.draw is not None and report.draw < report.scored, report.quiz_id
+        assert report.longest_correct * 10 <= report.single * 4, report.quiz_id
+    assert {c.case_id for c in quality.cases} == {c.id for c in load_library(SHIPPED).case_set().cases}
+    assert all(c.worst_share < 0.4 and c.used_by for c in quality.cases)
+
+
+def _quiz_texts(quiz):
+    for q in quiz.questions:
+        yield q.prompt
+        yield from (text for o in q.options for text in (o.text, o.feedback))
+        yield from (text for p in q.pairs for text in (p.left, p.right))
+        yield from (t for t in (q.feedback, q.explanation, q.model_answer) if t)
+
+
+def test_quiz_items_name_domains_as_the_tool_does_and_treat_faith_as_a_strength() -> None:
+    import re
+
+    library = load_library(SHIPPED)
+    titles = {d.title for d in library.instrument().domains}
+    for module in library.course().modules:
+        for q in module.quiz.questions:
+            if q.type == "matching" and "domain" in q.prompt:
+                assert {p.right for p in q.pairs} <= titles, (module.id, q.id)
+        texts = list(_quiz_texts(module.quiz))
+        for text in texts:
+            for named in re.findall(r'domain "([A-Z][^"]+)"', text):
+                assert named in titles, (module.id, named)
+            lowered = text.lower()
+            assert "extremist networks" not in lowered and "old networks" not in lowered, (module.id, text)
+            assert "religion is not relevant" not in lowered and "record nothing about it" not in lowered

@@ -1,4 +1,4 @@
-"""Version history: an attempt started under 1.0.0 is scored and shown under 1.0.0 after 1.1.0 is published."""
+"""Version history: an attempt is scored and shown under the version it started with after a new one is published."""
 
 from __future__ import annotations
 
@@ -30,15 +30,19 @@ def versioned(tmp_path):
     drop_app(app)
 
 
-def _publish_1_1(app, content: Path) -> None:
-    """Remove question q1, rename a chapter, bump both versions, and load the new library."""
+NEW = "9.9.0"
+
+
+def _publish(app, content: Path, removed: str) -> None:
+    """Remove question ``removed``, rename a chapter, bump both versions to NEW, and load the new library."""
     quiz = content / QUIZ
     text = quiz.read_text(encoding="utf-8")
-    text = re.sub(r"\n  - id: q1\n.*?(?=\n  - id: )", "", text, count=1, flags=re.S)
+    text = re.sub(rf"\n  - id: {removed}\n.*?(?=\n  - id: |\Z)", "", text, count=1, flags=re.S)
     quiz.write_text(text, encoding="utf-8")
     for package in ("r2com-course", "r2com-manual"):
         path = content / package / "package.yaml"
-        path.write_text(path.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0"), encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^version: .*$", f"version: {NEW}", path.read_text(encoding="utf-8")),
+                        encoding="utf-8")
     chapter = next((content / "r2com-manual/chapters").glob("04-*.md"))
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("title: Release day and the first days",
                                                                    "title: The day of release"), encoding="utf-8")
@@ -53,33 +57,39 @@ def test_attempt_in_flight_survives_a_new_version(versioned):
     app = world.app
     client = app.test_client()
     token = world.session("ana")
-    old_quiz = app.extensions["r2com"]["content"].module("m02-transition").quiz
-    assert "q1" in [q.id for q in old_quiz.questions]
+    library = app.extensions["r2com"]["content"]
+    old_version = library.package("r2com-course").version
+    old_quiz = library.module("m02-transition").quiz
     started = client.post("/training/modules/m02-transition/quiz/start", data={"ltik": token})
     attempt_url = started.headers["Location"].split("?")[0]
     with app.app_context():
         first = db.session.execute(select(QuizAttempt)).scalar_one()
-        assert (first.package_id, first.package_version) == ("r2com-course", "1.0.0")
-    _publish_1_1(app, content)
+        assert (first.package_id, first.package_version) == ("r2com-course", old_version)
+        drawn = list(first.layout["questions"])
+    removed = drawn[0]  # a question this attempt drew; the new version drops it
+    _publish(app, content, removed)
     new_quiz = app.extensions["r2com"]["content"].module("m02-transition").quiz
-    assert "q1" not in [q.id for q in new_quiz.questions]
+    assert removed not in [q.id for q in new_quiz.questions]
     page = client.get(attempt_url, query_string={"ltik": token})
-    assert page.status_code == 200 and 'id="q-q1"' in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and f'id="q-{removed}"' in html
+    assert [qid for qid in re.findall(r'id="q-(q\d+)"', html)] == drawn  # same questions, same order
     done = client.post(attempt_url, data=dict(correct_form(old_quiz), ltik=token, action="submit"))
     assert done.status_code == 303
     result = client.get(done.headers["Location"])
     assert result.status_code == 200 and "100.0 %" in result.get_data(as_text=True)
     with app.app_context():
         first = db.session.execute(select(QuizAttempt)).scalar_one()
-        assert first.percent == 100 and "q1" in first.results and first.package_version == "1.0.0"
+        assert first.percent == 100 and removed in first.results and first.package_version == old_version
+        assert sorted(first.results) == sorted(drawn)  # only the drawn questions were scored
         stored = dict(first.results)
     # A second attempt starts under the new version, without the removed question.
     again = client.post("/training/modules/m02-transition/quiz/start", data={"ltik": token})
     second_page = client.get(again.headers["Location"])
-    assert 'id="q-q1"' not in second_page.get_data(as_text=True)
+    assert f'id="q-{removed}"' not in second_page.get_data(as_text=True)
     with app.app_context():
         second = db.session.execute(select(QuizAttempt).where(QuizAttempt.number == 2)).scalar_one()
-        assert second.package_version == "1.1.0"
+        assert second.package_version == NEW
         first = db.session.execute(select(QuizAttempt).where(QuizAttempt.number == 1)).scalar_one()
         assert first.results == stored  # the stored result was not rewritten
     # The renamed chapter shows its new title; progress recorded under 1.0.0 still counts.
