@@ -39,9 +39,10 @@ class Report(StrEnum):
 
     #: Nothing is sent; no gradebook column is created.
     NONE = "none"
-    #: activityProgress Completed with no score (gradingProgress NotReady).
+    #: activityProgress Completed with no score (gradingProgress NotReady). Opt-in only: Moodle stores it as a
+    #: null grade (no activity completion) and Canvas as a submission that "needs grading".
     COMPLETION = "completion"
-    #: Completed and FullyGraded with scoreGiven 1 of 1.
+    #: Completed and FullyGraded with scoreGiven 1 of 1: a grade in Moodle and Canvas. The picker's default.
     SCORE = "score"
 
 

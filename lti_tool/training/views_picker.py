@@ -15,6 +15,11 @@ from .placements import record_deep_link, set_up_link
 from .routing import route_launch
 from .views_common import render
 
+#: What reading a chapter or the guide sends when the trainer does not choose otherwise: 1 of 1, FullyGraded,
+#: which Moodle stores as a grade (firing "receive a grade" completion) and Canvas as a graded submission.
+#: "Completion only" (NotReady, no score) is null in Moodle and "needs grading" in Canvas, so it is opt-in.
+DEFAULT_REPORT = Report.SCORE
+
 
 def choices(lang: str | None) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """Return the groups of items a trainer can pick: (group heading, [(key, title, text)])."""
@@ -66,10 +71,10 @@ def picker() -> Response:
             return _autosubmit(token, url)
         keys = [k for k in request.form.getlist("item") if k]
         try:
-            report = Report(request.form.get("report", "none"))
+            report = Report(request.form.get("report") or DEFAULT_REPORT)
             presentation = Presentation(request.form.get("presentation", str(targets[0])))
         except ValueError:
-            report, presentation = Report.NONE, targets[0]
+            report, presentation = DEFAULT_REPORT, targets[0]
         if presentation not in targets:
             presentation = targets[0]
         if not keys:
@@ -110,9 +115,9 @@ def setup_link() -> Response:
     if request.method == "POST":
         key = request.form.get("item", "")
         try:
-            report = Report(request.form.get("report", "none"))
+            report = Report(request.form.get("report") or DEFAULT_REPORT)
         except ValueError:
-            report = Report.NONE
+            report = DEFAULT_REPORT
         if not key:
             error = _("Choose what this link should open.")
         elif not session.resource_link_id:
