@@ -1,0 +1,28 @@
+"""grade outbox: waiting_since (Canvas 422 for an unpublished assignment is waited for, not failed)
+
+Revision ID: grades01
+Revises: 2ec09d815611
+Create Date: 2026-12-02 09:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import lti_tool.db
+
+
+# revision identifiers, used by Alembic.
+revision = 'grades01'
+down_revision = '2ec09d815611'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('grade_outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('waiting_since', lti_tool.db.UTCDateTime(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('grade_outbox', schema=None) as batch_op:
+        batch_op.drop_column('waiting_since')
