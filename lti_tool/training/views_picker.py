@@ -9,7 +9,7 @@ from ..extensions import db
 from ..lti.session import current_session, instructor_required
 from . import deeplink
 from .catalog import assessment_installed, cases, content_lang, describe, package_of
-from .constants import Item, ItemKind, Presentation, Report
+from .constants import Completion, Item, ItemKind, Presentation, Report
 from .errors import NotPlaced
 from .placements import record_deep_link, set_up_link
 from .routing import route_launch
@@ -43,10 +43,17 @@ def choices(lang: str | None) -> list[tuple[str, list[tuple[str, str, str]]]]:
     return groups
 
 
-def _items_from(keys: list[str], report: Report) -> list[Item]:
+def _completion() -> Completion:
+    try:
+        return Completion(request.form.get("completion") or Completion.PASS)
+    except ValueError:
+        return Completion.PASS
+
+
+def _items_from(keys: list[str], report: Report, completion: Completion = Completion.PASS) -> list[Item]:
     items = []
     for key in keys:
-        item = Item.parse_key(key, str(report))
+        item = Item.parse_key(key, str(report), str(completion))
         if item is None:
             raise NotPlaced(f"{key!r} is not something the tool can place.")
         if item.kind in (ItemKind.CASEWORK, ItemKind.CASE_EXERCISE) and not assessment_installed():
@@ -82,7 +89,7 @@ def picker() -> Response:
         elif not multiple and len(keys) > 1:
             error = _("Your course accepts one item at a time here. Choose one item.")
         else:
-            items = _items_from(keys, report)
+            items = _items_from(keys, report, _completion())
             base = current_app.config["R2COM"]["BASE_URL"]
             picked = []
             content = []
@@ -123,7 +130,7 @@ def setup_link() -> Response:
         elif not session.resource_link_id:
             error = _("This launch did not come from a course link, so there is nothing to set up.")
         else:
-            (item,) = _items_from([key], report)
+            (item,) = _items_from([key], report, _completion())
             set_up_link(session, item, describe(item, lang)[0])
             db.session.commit()
             return route_launch(session) or redirect(request.url)

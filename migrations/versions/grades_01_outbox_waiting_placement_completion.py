@@ -1,4 +1,5 @@
-"""grade outbox: waiting_since (Canvas 422 for an unpublished assignment is waited for, not failed)
+"""grade outbox: waiting_since (Canvas 422 for an unpublished assignment is waited for, not failed);
+placements: completion (when a module counts as completed: quiz passed, or submitted)
 
 Revision ID: grades01
 Revises: 2ec09d815611
@@ -21,8 +22,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('grade_outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('waiting_since', lti_tool.db.UTCDateTime(), nullable=True))
+    with op.batch_alter_table('learning_placement', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('completion', sa.String(length=20), server_default='pass', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('learning_placement', schema=None) as batch_op:
+        batch_op.drop_column('completion')
     with op.batch_alter_table('grade_outbox', schema=None) as batch_op:
         batch_op.drop_column('waiting_since')
