@@ -7,13 +7,15 @@ By default (the picker's recommended choice) a chapter marked as read reaches th
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.services.models import DeliveryStatus, GradeOutbox
 from lti_tool.services.worker import DeliveryWorker
 
-from .conftest import ltik_of
+from .conftest import correct_form, ltik_of, take_quiz
 from .test_e2e_deeplink import CONTENT_ITEMS, deep_link
 
 CHAPTER = "release-day"
@@ -68,3 +70,55 @@ def test_completion_only_when_the_trainer_chooses_it(connected, browser):
     assert "scoreGiven" not in body and "scoreMaximum" not in body
     assert body["gradingProgress"] == "NotReady" and body["activityProgress"] == "Completed"
     assert record.score_given is None  # what the picker warns about: no grade in the gradebook
+
+
+def test_unpublished_assignment_waits_and_arrives_after_publishing_without_trainer_action(connected, browser):
+    tool, platform, cid, dep = connected
+    deep_link(browser, tool, platform, cid, dep, items=["module:m01-foundations"])
+    (link,) = platform.deep_linked_items()
+    quiz = tool.app.extensions["r2com"]["content"].module("m01-foundations").quiz
+    with type(browser)() as learner:
+        landed = learner.launch(platform.base_url, cid, dep, user="learner", link=link.link_id)
+        take_quiz(learner, tool.url, ltik_of(landed), "m01-foundations", correct_form(quiz))
+    platform.ags_fault = {"mode": "422"}  # Canvas: deep-linked assignments start unpublished
+    with tool.app.app_context():
+        worker = DeliveryWorker(tool.app, connect_timeout=1, read_timeout=5, waiting_first=0.5)
+        try:
+            worker.run_once()
+            row = db.session.execute(select(GradeOutbox)).scalar_one()
+            assert row.status == DeliveryStatus.WAITING and row.last_status == 422
+            with type(browser)() as trainer:
+                token = ltik_of(trainer.launch(platform.base_url, cid, dep, user="instructor"))
+                board = trainer.get(f"{tool.url}/training/dashboard", params={"ltik": token}).text
+                assert "Scores waiting for the assignment to be published" in board
+                assert "1 score waiting for the assignment to be published" in board and "Send now" in board
+                assert "score not delivered" not in board and "Gave up" not in board
+                assert "None. Every result that should go to the gradebook has been sent" in board  # nothing failed
+                platform.ags_fault = None  # the teacher publishes the assignment; nobody presses anything
+                time.sleep(0.6)
+                worker.run_once()
+                db.session.expire_all()
+                assert db.session.get(GradeOutbox, row.id).status == DeliveryStatus.DELIVERED
+                after = trainer.get(f"{tool.url}/training/dashboard", params={"ltik": token}).text
+                assert "waiting for the assignment to be published" not in after
+        finally:
+            worker.close()
+    (record,) = platform.scores
+    assert record.received["scoreGiven"] == 100 and record.score_given == 100
+
+
+def test_a_pick_cancelled_in_the_lms_is_not_on_the_dashboard(connected, browser):
+    tool, platform, cid, dep = connected
+    deep_link(browser, tool, platform, cid, dep, items=["module:m01-foundations", "module:m02-transition"])
+    for item in list(platform.line_items.values()):  # Moodle: the trainer abandoned the "add activity" form
+        if item.resource_id == "module:m02-transition":
+            platform.line_items.pop(item.item_id)
+    with type(browser)() as learner:  # a launch records the course's grade service for the tool
+        learner.launch(platform.base_url, cid, dep, user="learner")
+    with type(browser)() as trainer:
+        token = ltik_of(trainer.launch(platform.base_url, cid, dep, user="instructor"))
+        board = trainer.get(f"{tool.url}/training/dashboard", params={"ltik": token}).text
+    table = board[board.index('class="roster"'):]
+    assert "Module 1:" in table and "Module 2:" not in table  # never launched, no line item: not a column
+    note = board[board.index("not found in your course yet"):].split("</div>")[0]
+    assert "Module 2:" in note and "Module 1:" not in note
