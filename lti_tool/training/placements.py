@@ -80,6 +80,9 @@ def record_deep_link(session: ToolSession, items: list[tuple[Item, str, Presenta
                                  presentation=str(presentation), title=title[:400],
                                  source="deep_link", created_by=session.user_id))
     db.session.flush()
+    from .seen import forget
+
+    forget(session.context_id)
     log.info("user %s deep-linked %d item(s) in context %s", session.user_id, len(items), session.context_id)
 
 

@@ -30,8 +30,22 @@ from .constants import Item
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 120
-_cache: dict[int, tuple[float, frozenset[str]]] = {}
 _lock = threading.Lock()
+
+
+def _cache() -> dict[tuple[int, str], tuple[float, frozenset[str]]]:
+    """Return this app's cache of listed resourceIds by (context row, line items URL)."""
+    ext = current_app.extensions["r2com"]
+    with _lock:
+        return ext.setdefault("training_line_item_ids", {})  # type: ignore[no-any-return]
+
+
+def forget(context_id: int) -> None:
+    """Drop the course's cached line-item list (the trainer just picked items: look again next time)."""
+    cache = _cache()
+    with _lock:
+        for key in [k for k in cache if k[0] == context_id]:
+            cache.pop(key, None)
 
 
 def launched_keys(context_id: int) -> set[str]:
@@ -58,7 +72,9 @@ def platform_resource_ids(platform_id: int, context: Context, *, refresh: bool =
     if not context.lineitems_url or not usable:
         return None
     now = time.time()
-    cached = _cache.get(context.id)
+    cache = _cache()
+    key = (context.id, context.lineitems_url)
+    cached = cache.get(key)
     if cached and not refresh and now - cached[0] < CACHE_SECONDS:
         return cached[1]
     ext = current_app.extensions["r2com"]
@@ -75,7 +91,7 @@ def platform_resource_ids(platform_id: int, context: Context, *, refresh: bool =
         log.info("line items of context %s could not be read: %s", context.id, exc.__class__.__name__)
         return None
     with _lock:
-        if len(_cache) > 500:
-            _cache.clear()
-        _cache[context.id] = (now, ids)
+        if len(cache) > 500:
+            cache.clear()
+        cache[key] = (now, ids)
     return ids
