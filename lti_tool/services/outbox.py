@@ -297,6 +297,7 @@ def retry_delivery(outbox_id: int, *, context_id: int | None = None) -> GradeOut
     if row.status in (DeliveryStatus.FAILED, DeliveryStatus.PENDING, DeliveryStatus.WAITING):
         row.status = DeliveryStatus.PENDING
         row.attempts = 0
+        row.waiting_since = None  # a trainer's "send again" starts the waiting schedule afresh
         row.next_attempt_at = utcnow()
         row.lease_owner = None
         row.lease_until = None

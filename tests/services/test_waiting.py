@@ -121,6 +121,12 @@ def test_waiting_goes_on_for_days_then_gives_up(env: GradeEnv) -> None:
     db.session.refresh(row)
     assert row.status == DeliveryStatus.FAILED and row.reason.startswith("Gave up after waiting 61 days")
     assert [r.id for r in failed_deliveries(env.context_id)] == [row.id]
+    retry_delivery(row.id, context_id=env.context_id)  # the trainer sends it again: the schedule starts afresh
+    db.session.commit()
+    worker.run_once()
+    db.session.expire_all()
+    db.session.refresh(row)
+    assert row.status == DeliveryStatus.WAITING and row.waiting_since > first_since
 
 
 def test_trainer_may_send_a_waiting_score_now_and_a_newer_score_replaces_it(env: GradeEnv) -> None:
