@@ -317,8 +317,10 @@ def grading_session(session: ToolSession, case_id: str) -> ToolSession | None:
     exercise is placed elsewhere in the course, the outbox finds its column by ``resourceId``; practice
     on cases not placed in the course, and trainers' previews, are not sent.
     """
-    if session.role != Role.LEARNER:
-        return None
+    from ..services.outbox import is_gradable
+
+    if session.role != Role.LEARNER or not is_gradable(session):
+        return None  # trainers, administrators and observers (e.g. Canvas membership#Mentor) get no score
     if _is_case_link(session, case_id):
         return session
     if _is_placed(session, case_id):

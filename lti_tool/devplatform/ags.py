@@ -203,7 +203,11 @@ def _score_error(body: Any) -> str | None:
 
 
 def _injected_fault(platform: DevPlatform) -> Response | None:
-    """Apply ``platform.ags_fault`` to this score POST; ``hang`` sleeps and then proceeds."""
+    """Apply ``platform.ags_fault`` to this score POST; ``hang`` sleeps and then proceeds.
+
+    ``422`` answers as Canvas does for an unpublished assignment; with ``count`` ``None`` it lasts until the
+    test clears ``platform.ags_fault`` (the teacher publishes).
+    """
     fault = platform.take_ags_fault()
     if not fault:
         return None
@@ -213,6 +217,10 @@ def _injected_fault(platform: DevPlatform) -> Response | None:
     if mode == "429":
         retry_after = str(fault.get("retry_after", 1))
         return json_error(429, "rate_limited", "injected fault: too many requests", **{"Retry-After": retry_after})
+    if mode == "422":  # Canvas, for an assignment that is not published yet; clear the fault to "publish" it
+        body = {"errors": [{"field": "grade", "message": "cannot be changed at this time: This assignment is "
+                            "still unpublished", "error_code": None}]}
+        return json_response(body, "application/json", 422)
     if mode == "hang":
         time.sleep(float(fault.get("hang_seconds", 10)))
     return None

@@ -9,7 +9,10 @@ from .outbox import (
     enqueue_completion,
     enqueue_score,
     failed_deliveries,
+    is_gradable,
     retry_delivery,
+    waiting_deliveries,
 )
 
-__all__ = ["delivery_status", "enqueue_completion", "enqueue_score", "failed_deliveries", "retry_delivery"]
+__all__ = ["delivery_status", "enqueue_completion", "enqueue_score", "failed_deliveries", "is_gradable",
+           "retry_delivery", "waiting_deliveries"]

@@ -25,6 +25,13 @@ class DeliveryStatus(StrEnum):
     SUPERSEDED = "superseded"
     #: Nothing can be sent: the launch offered no grade service (``reason`` says what was missing).
     NOT_APPLICABLE = "not_applicable"
+    #: The platform takes the score only after someone there acts (Canvas 422: the assignment is not
+    #: published yet). Retried on a long schedule (hours growing to days) and sent once it is published.
+    WAITING = "waiting"
+
+
+#: Rows a worker may still send.
+SENDABLE = (DeliveryStatus.PENDING, DeliveryStatus.WAITING)
 
 
 class GradeOutbox(Base):
@@ -89,6 +96,9 @@ class GradeOutbox(Base):
     last_status: Mapped[Optional[int]]
     #: Why the row failed, is still retrying, or was not applicable, in plain words for the trainer.
     reason: Mapped[Optional[str]] = mapped_column(Text)
+    #: When the platform first answered that it cannot take the score yet (status ``waiting``); drives the
+    #: waiting schedule and tells the trainer since when.
+    waiting_since: Mapped[Optional[dt.datetime]]
     #: When the platform accepted the score.
     delivered_at: Mapped[Optional[dt.datetime]]
     #: The newer row that replaced this one.

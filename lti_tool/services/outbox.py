@@ -19,10 +19,10 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 
 from ..db import utcnow
 from ..extensions import db
-from ..lti.constants import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE
-from ..lti.models import LtiUser, ResourceLink
+from ..lti.constants import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, Role
+from ..lti.models import LtiUser, Membership, ResourceLink
 from ..lti.session import ToolSession
-from .models import DeliveryStatus, GradeOutbox, LineItemLink
+from .models import SENDABLE, DeliveryStatus, GradeOutbox, LineItemLink
 
 ACTIVITY_PROGRESS = ("Initialized", "Started", "InProgress", "Submitted", "Completed")
 GRADING_PROGRESS = ("FullyGraded", "Pending", "PendingManual", "Failed", "NotReady")
@@ -62,6 +62,32 @@ class _Target:
     lineitems_url: str | None
     scopes: str
     not_applicable: str | None = None
+
+
+_LEARNER_PREFIXES = ("http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+                     "http://purl.imsglobal.org/vocab/lis/v2/membership/Learner#", "urn:lti:role:ims/lis/Learner")
+
+
+def has_learner_role(lti_roles: list[str] | str) -> bool:
+    """Tell whether platform roles include a course learner role (full LIS URI, a sub-role, or Moodle's short
+    ``Learner``). Observers (``membership#Mentor``), teachers and administrators have none."""
+    roles = lti_roles.split() if isinstance(lti_roles, str) else lti_roles
+    return any(r == "Learner" or r.startswith(_LEARNER_PREFIXES) for r in roles)
+
+
+def is_gradable(session: ToolSession) -> bool:
+    """Tell whether a score may be queued for the session's user at all.
+
+    Only learners are graded: a trainer's preview, an administrator, and anyone whose platform roles in
+    the course (as recorded at their launch) name no learner role, such as a Canvas observer
+    (``membership#Mentor``, which the tool otherwise treats as a learner), get no score: the platform would
+    refuse it (Moodle 400, Canvas 422). With no roles recorded, the session's role decides.
+    """
+    if session.role != Role.LEARNER:
+        return False
+    recorded = db.session.execute(select(Membership.lti_roles).where(
+        Membership.context_id == session.context_id, Membership.user_id == session.user_id)).scalar()
+    return not recorded or has_learner_role(recorded)
 
 
 def to_iso_ms(value: dt.datetime) -> str:
@@ -210,7 +236,7 @@ def enqueue_score(session: ToolSession, *, source_kind: str, source_id: str, sco
     older: ColumnElement[bool] = or_(same_source, same_column) if row.status == DeliveryStatus.PENDING else same_source
     db.session.execute(
         update(GradeOutbox)
-        .where(older, GradeOutbox.id != row.id, GradeOutbox.status == DeliveryStatus.PENDING,
+        .where(older, GradeOutbox.id != row.id, GradeOutbox.status.in_([str(s) for s in SENDABLE]),
                GradeOutbox.timestamp <= row.timestamp)
         .values(status=DeliveryStatus.SUPERSEDED, superseded_by_id=row.id, updated_at=utcnow(),
                 reason="A newer score for the same activity replaced this one before it was sent.")
@@ -239,7 +265,8 @@ def failed_deliveries(context_id: int, *, include_retrying: bool = True, retryin
     """Return the course's scores that did not reach the platform, newest first, for the trainer.
 
     That is: refused for good (``failed``), ``not_applicable``, and (``include_retrying``) pending rows
-    that already failed ``retrying_after`` times and are still being retried.
+    that already failed ``retrying_after`` times and are still being retried. Rows waiting for the platform
+    (an unpublished assignment) are not failures: see :func:`waiting_deliveries`.
     """
     bad: ColumnElement[bool] = GradeOutbox.status.in_([DeliveryStatus.FAILED, DeliveryStatus.NOT_APPLICABLE])
     if include_retrying:
@@ -248,8 +275,15 @@ def failed_deliveries(context_id: int, *, include_retrying: bool = True, retryin
                                    .order_by(GradeOutbox.id.desc())).scalars())
 
 
+def waiting_deliveries(context_id: int) -> list[GradeOutbox]:
+    """Return the course's scores waiting for the platform (e.g. an assignment to be published), newest first."""
+    return list(db.session.execute(select(GradeOutbox).where(
+        GradeOutbox.context_id == context_id, GradeOutbox.status == DeliveryStatus.WAITING)
+        .order_by(GradeOutbox.id.desc())).scalars())
+
+
 def retry_delivery(outbox_id: int, *, context_id: int | None = None) -> GradeOutbox:
-    """Send a failed (or retrying) score again as soon as a worker is free; does not commit.
+    """Send a failed, retrying or waiting score again as soon as a worker is free; does not commit.
 
     ``context_id`` restricts the row to one course (pass the trainer's context). Rows that were
     delivered, superseded or not applicable are returned unchanged.
@@ -260,9 +294,10 @@ def retry_delivery(outbox_id: int, *, context_id: int | None = None) -> GradeOut
     row = db.session.get(GradeOutbox, outbox_id)
     if row is None or (context_id is not None and row.context_id != context_id):
         raise LookupError(f"no grade delivery {outbox_id}")
-    if row.status in (DeliveryStatus.FAILED, DeliveryStatus.PENDING):
+    if row.status in (DeliveryStatus.FAILED, DeliveryStatus.PENDING, DeliveryStatus.WAITING):
         row.status = DeliveryStatus.PENDING
         row.attempts = 0
+        row.waiting_since = None  # a trainer's "send again" starts the waiting schedule afresh
         row.next_attempt_at = utcnow()
         row.lease_owner = None
         row.lease_until = None

@@ -24,15 +24,16 @@ from typing import Any, cast
 
 import requests
 from flask import Flask
-from sqlalchemy import Table, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, func, or_, select, update
 
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from ..lti.constants import SCOPE_SCORE
 from .ags import AgsClient, AgsHttpError
 from .lineitems import NoLineItem, forget, resolve
-from .models import DeliveryStatus, GradeOutbox
-from .policy import Verdict, backoff_seconds, judge, retry_after_seconds
+from .models import SENDABLE, DeliveryStatus, GradeOutbox
+from .policy import (WAITING_CAP, WAITING_FIRST, WAITING_LIMIT, Verdict, backoff_seconds, judge,
+                     retry_after_seconds, waiting_seconds)
 from .tokens import TokenError, TokenProvider
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ RECORD_SECONDS = 1.0
 T = cast(Table, GradeOutbox.__table__)
 _COLUMNS = (T.c.id, T.c.platform_id, T.c.context_id, T.c.user_id, T.c.resource_link_id, T.c.line_item_key,
             T.c.lineitem_url, T.c.lineitems_url, T.c.scopes, T.c.label, T.c.resource_id, T.c.tag, T.c.payload,
-            T.c.attempts, T.c.timestamp)
+            T.c.attempts, T.c.timestamp, T.c.waiting_since, T.c.status, T.c.reason,
+            T.c.last_status)
 
 
 @dataclass
@@ -55,6 +57,8 @@ class _Outcome:
     http_status: int | None = None
     next_attempt_at: dt.datetime | None = None
     failed_attempt: bool = False
+    #: The platform cannot take it yet (unpublished assignment): start or keep the waiting clock.
+    waiting: bool = False
 
 
 @dataclass
@@ -78,7 +82,8 @@ class DeliveryWorker:
     def __init__(self, app: Flask, *, batch_size: int = 100, lease_seconds: float = 120.0,
                  connect_timeout: float = 3.05, read_timeout: float = 10.0, backoff_base: float = 5.0,
                  backoff_cap: float = 3600.0, max_attempts: int = 40, worker_id: str | None = None,
-                 concurrency: int = 1) -> None:
+                 concurrency: int = 1, waiting_first: float = WAITING_FIRST, waiting_cap: float = WAITING_CAP,
+                 waiting_limit: float = WAITING_LIMIT) -> None:
         self.app = app
         self.concurrency = max(1, concurrency)
         self.batch_size = batch_size
@@ -87,6 +92,9 @@ class DeliveryWorker:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_attempts = max_attempts
+        self.waiting_first = waiting_first
+        self.waiting_cap = waiting_cap
+        self.waiting_limit = waiting_limit
         self.worker_id = worker_id or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._claims = itertools.count(1)
         self._local = threading.local()
@@ -124,7 +132,7 @@ class DeliveryWorker:
 
     # -- claiming --------------------------------------------------------------------------------
     def _due(self, now: dt.datetime) -> Any:
-        return and_(T.c.status == DeliveryStatus.PENDING, T.c.next_attempt_at <= now,
+        return and_(T.c.status.in_([str(s) for s in SENDABLE]), T.c.next_attempt_at <= now,
                     or_(T.c.lease_until.is_(None), T.c.lease_until < now))
 
     def candidates(self, limit: int | None = None) -> Any:
@@ -203,7 +211,7 @@ class DeliveryWorker:
         query = select(T.c.id).where(T.c.id.in_(ids), exists().where(
             newer.c.user_id == T.c.user_id, newer.c.line_item_key == T.c.line_item_key,
             newer.c.timestamp > T.c.timestamp,
-            newer.c.status.in_([DeliveryStatus.PENDING, DeliveryStatus.DELIVERED])))
+            newer.c.status.in_([*(str(s) for s in SENDABLE), str(DeliveryStatus.DELIVERED)])))
         return list(db.session.execute(query).scalars())
 
     def _record(self, owner: str, outcomes: list[_Outcome]) -> None:
@@ -215,10 +223,14 @@ class DeliveryWorker:
                         last_status=bindparam("b_http"), attempts=T.c.attempts + bindparam("b_inc"),
                         next_attempt_at=bindparam("b_next", type_=UTCDateTime()),
                         delivered_at=bindparam("b_delivered", type_=UTCDateTime()),
+                        waiting_since=case((bindparam("b_waiting") == 1,
+                                            func.coalesce(T.c.waiting_since, bindparam("b_now", type_=UTCDateTime()))),
+                                           else_=T.c.waiting_since),
                         lease_owner=None, lease_until=None, updated_at=now))
         params = [{"b_id": o.id, "b_status": str(o.status), "b_reason": o.reason, "b_http": o.http_status,
                    "b_inc": int(o.failed_attempt), "b_next": o.next_attempt_at or now,
-                   "b_delivered": now if o.status == DeliveryStatus.DELIVERED else None} for o in outcomes]
+                   "b_delivered": now if o.status == DeliveryStatus.DELIVERED else None,
+                   "b_waiting": int(o.waiting), "b_now": now} for o in outcomes]
         db.session.execute(stmt, params)
         db.session.commit()
 
@@ -234,6 +246,8 @@ class DeliveryWorker:
                             "the score cannot be sent. Retry after an administrator enables it again.")
         if row.platform_id in batch.blocked:
             until, reason = batch.blocked[row.platform_id]
+            if row.status == DeliveryStatus.WAITING:  # keep what the trainer sees; try it after the pause
+                return _Outcome(row.id, DeliveryStatus.WAITING, row.reason, row.last_status, until)
             return _Outcome(row.id, DeliveryStatus.PENDING, reason, next_attempt_at=until)
         scopes = row.scopes.split()
         url_from_link = False
@@ -271,6 +285,8 @@ class DeliveryWorker:
     def _outcome(self, row: Any, verdict: Verdict, batch: _Batch) -> _Outcome:
         if verdict.kind == "done":
             return _Outcome(row.id, DeliveryStatus.DELIVERED, verdict.reason, verdict.status)
+        if verdict.kind == "waiting":
+            return self._waiting(row, verdict)
         if verdict.kind == "permanent":
             log.warning("grade %s refused for good (%s): %s", row.id, verdict.status, verdict.reason)
             return _Outcome(row.id, DeliveryStatus.FAILED, verdict.reason, verdict.status, failed_attempt=True)
@@ -284,6 +300,22 @@ class DeliveryWorker:
         until = utcnow() + dt.timedelta(seconds=delay)
         batch.blocked[row.platform_id] = (until, verdict.reason)
         return _Outcome(row.id, DeliveryStatus.PENDING, verdict.reason, verdict.status, until, failed_attempt=True)
+
+    def _waiting(self, row: Any, verdict: Verdict) -> _Outcome:
+        """Wait on the long schedule (see :mod:`.policy`); other rows of the platform are not held up.
+
+        Waiting does not count as a failed attempt, so a later outage still gets its full retries.
+        """
+        now = utcnow()
+        waited = (now - row.waiting_since).total_seconds() if row.waiting_since is not None else 0.0
+        if waited >= self.waiting_limit:
+            days = round(waited / 86400)
+            return _Outcome(row.id, DeliveryStatus.FAILED, f"Gave up after waiting {days} days. Last problem: "
+                            f"{verdict.reason}", verdict.status, failed_attempt=True, waiting=True)
+        delay = waiting_seconds(waited, self.waiting_first, self.waiting_cap)
+        log.info("grade %s waits %.0fs for the platform (%s)", row.id, delay, verdict.status)
+        return _Outcome(row.id, DeliveryStatus.WAITING, verdict.reason, verdict.status,
+                        now + dt.timedelta(seconds=delay), waiting=True)
 
     def _lineitem_url(self, row: Any, scopes: list[str], token: str, batch: _Batch) -> tuple[str, bool]:
         """Return (line item URL, whether it came from a remembered link)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..content import model as m
@@ -185,8 +186,12 @@ class FragmentCache:
         self._lock = threading.Lock()
         self.limit = limit
 
-    def get(self, package: m.Package, page_key: str, html: str) -> str:
-        """Return ``html`` with ``ref:`` links resolved for the current request's token and language."""
+    def get(self, package: m.Package, page_key: str, html: str) -> Markup:
+        """Return ``html`` with ``ref:`` links resolved for the current request's token and language.
+
+        The result is marked safe (the package's HTML was sanitised when it was built): a template that
+        prints it with ``{{ intro }}`` must not escape it a second time.
+        """
         key = (package.id, package.version, package.content_hash, package.lang, content_lang() or "", page_key)
         cached = self._data.get(key)
         if cached is None:
@@ -201,7 +206,7 @@ class FragmentCache:
                     self._data.clear()
                 self._data[key] = cached
         token = link_token() or ""
-        return cached.replace(TOKEN_MARK, token)
+        return Markup(cached.replace(TOKEN_MARK, token))
 
 
 class ShellCache:

@@ -14,6 +14,8 @@ P_ID = "r2com_id"
 P_CASE = "r2com_case"
 #: Custom parameter saying how reading is reported to the gradebook (chapters and the manual).
 P_REPORT = "r2com_report"
+#: Custom parameter saying when a module counts as completed (sent only when not the default, "pass").
+P_COMPLETE = "r2com_complete"
 
 #: Every module quiz is reported out of 100 (the lineItem's scoreMaximum).
 MODULE_SCORE_MAXIMUM = 100
@@ -39,10 +41,20 @@ class Report(StrEnum):
 
     #: Nothing is sent; no gradebook column is created.
     NONE = "none"
-    #: activityProgress Completed with no score (gradingProgress NotReady).
+    #: activityProgress Completed with no score (gradingProgress NotReady). Opt-in only: Moodle stores it as a
+    #: null grade (no activity completion) and Canvas as a submission that "needs grading".
     COMPLETION = "completion"
-    #: Completed and FullyGraded with scoreGiven 1 of 1.
+    #: Completed and FullyGraded with scoreGiven 1 of 1: a grade in Moodle and Canvas. The picker's default.
     SCORE = "score"
+
+
+class Completion(StrEnum):
+    """When a module counts as completed on the trainer dashboard (every page read, and then...)."""
+
+    #: ...the kept quiz attempt passed. A failed best attempt is never "completed". The default.
+    PASS = "pass"
+    #: ...a quiz attempt was submitted, whatever its score (the trainer chose this in the picker).
+    SUBMIT = "submit"
 
 
 class Presentation(StrEnum):
@@ -60,11 +72,13 @@ class Item:
         kind: The item kind.
         id: The module, chapter or case id; empty for the manual, casework and the dashboard.
         report: For chapters and the manual: how reading is reported.
+        completion: For modules: when the module counts as completed.
     """
 
     kind: ItemKind
     id: str = ""
     report: Report = Report.NONE
+    completion: Completion = Completion.PASS
 
     @property
     def key(self) -> str:
@@ -89,13 +103,16 @@ class Item:
             params[P_ID] = self.id
         if self.kind in (ItemKind.CHAPTER, ItemKind.MANUAL):
             params[P_REPORT] = str(self.report)
+        if self.kind == ItemKind.MODULE and self.completion != Completion.PASS:
+            params[P_COMPLETE] = str(self.completion)
         return params
 
     @classmethod
-    def parse_key(cls, key: str, report: str | None = None) -> "Item | None":
+    def parse_key(cls, key: str, report: str | None = None, completion: str | None = None) -> "Item | None":
         """Return the item of a ``kind:id`` key, or None when it names no known kind."""
         kind, _, item_id = key.partition(":")
-        return cls.from_params({P_ITEM: kind, P_ID: item_id, P_CASE: item_id, P_REPORT: report or ""})
+        return cls.from_params({P_ITEM: kind, P_ID: item_id, P_CASE: item_id, P_REPORT: report or "",
+                                P_COMPLETE: completion or ""})
 
     @classmethod
     def from_params(cls, params: dict[str, str] | None) -> "Item | None":
@@ -113,9 +130,16 @@ class Item:
         if kind == ItemKind.CASE_EXERCISE:
             case = str(params.get(P_CASE) or "").strip()
             return cls(kind, case) if case else None
-        if kind in (ItemKind.MODULE, ItemKind.CHAPTER):
+        if kind == ItemKind.MODULE:
             item_id = str(params.get(P_ID) or "").strip()
-            return cls(kind, item_id, report if kind == ItemKind.CHAPTER else Report.NONE) if item_id else None
+            try:
+                completion = Completion(str(params.get(P_COMPLETE) or "pass"))
+            except ValueError:
+                completion = Completion.PASS
+            return cls(kind, item_id, Report.NONE, completion) if item_id else None
+        if kind == ItemKind.CHAPTER:
+            item_id = str(params.get(P_ID) or "").strip()
+            return cls(kind, item_id, report) if item_id else None
         return cls(kind, "", report if kind == ItemKind.MANUAL else Report.NONE)
 
     @classmethod

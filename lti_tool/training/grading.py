@@ -1,6 +1,7 @@
 """Results to the gradebook through the grade outbox: quiz scores, and chapter or manual completion.
 
-Only learners' results of items placed in the course are queued. A result is sent to the line item of
+Only learners' results of items placed in the course are queued (never a trainer's, an administrator's or an
+observer's: :func:`~lti_tool.services.outbox.is_gradable`). A result is sent to the line item of
 the launch only when the launch's link was placed for that same item; otherwise the outbox finds the
 gradebook column by ``resourceId`` (``module:<id>``, ``chapter:<id>``, ``manual``), never another
 item's column. Nothing here commits: the caller commits the result and its outbox row together.
@@ -13,7 +14,7 @@ import logging
 
 from ..lti.constants import Role
 from ..lti.session import ToolSession
-from ..services.outbox import enqueue_completion, enqueue_score
+from ..services.outbox import enqueue_completion, enqueue_score, is_gradable
 from .constants import MODULE_SCORE_MAXIMUM, SOURCE_CHAPTER, SOURCE_MANUAL, SOURCE_QUIZ, Item, ItemKind, Report
 from .models import QuizAttempt
 from .placements import is_item_link, placement_of
@@ -44,8 +45,8 @@ def session_for(session: ToolSession, item: Item) -> ToolSession:
 
 
 def _may_send(session: ToolSession, item: Item) -> bool:
-    if session.role != Role.LEARNER:
-        return False  # trainers preview; platforms refuse their grades anyway
+    if session.role != Role.LEARNER or not is_gradable(session):
+        return False  # trainers preview, observers watch: no score for them (platforms refuse them anyway)
     return placement_of(session.context_id, item) is not None or is_item_link(session, item)
 
 

@@ -37,6 +37,8 @@ class Placement(Base):
     item_id: Mapped[str] = mapped_column(String(100), default="")
     #: A :class:`~lti_tool.training.constants.Report` value (chapters and the manual).
     report: Mapped[str] = mapped_column(String(20), default="none")
+    #: A :class:`~lti_tool.training.constants.Completion` value (modules): when the module counts as completed.
+    completion: Mapped[str] = mapped_column(String(20), default="pass", server_default="pass")
     #: "iframe" or "window".
     presentation: Mapped[str] = mapped_column(String(10), default="iframe")
     #: The title sent to the platform.

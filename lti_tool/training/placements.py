@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..lti.models import ResourceLink
 from ..lti.session import ToolSession
-from .constants import Item, ItemKind, Presentation, Report
+from .constants import Completion, Item, ItemKind, Presentation, Report
 from .models import Placement
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,13 @@ def item_of_session(session: ToolSession) -> Item | None:
         row = db.session.execute(select(Placement).where(Placement.resource_link_id == session.resource_link_id)
                                  ).scalar()
         if row is not None:
-            item = Item.parse_key(f"{row.item_kind}:{row.item_id}" if row.item_id else row.item_kind, row.report)
+            item = _item_of_row(row)
     return item
+
+
+def _item_of_row(row: Placement) -> Item | None:
+    return Item.parse_key(f"{row.item_kind}:{row.item_id}" if row.item_id else row.item_kind, row.report,
+                          row.completion)
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ def placed_items(context_id: int) -> list[PlacedItem]:
     rows = db.session.execute(select(Placement).where(Placement.context_id == context_id)
                               .order_by(Placement.id)).scalars()
     for row in rows:
-        item = Item.parse_key(f"{row.item_kind}:{row.item_id}" if row.item_id else row.item_kind, row.report)
+        item = _item_of_row(row)
         if item is not None:
             found[item.key] = PlacedItem(item, row.title, row.source)
     links = db.session.execute(select(ResourceLink.title, ResourceLink.custom)
@@ -57,7 +62,7 @@ def placed_items(context_id: int) -> list[PlacedItem]:
         item = Item.from_params(custom if isinstance(custom, dict) else None)
         if item is not None and item.key not in found:
             found[item.key] = PlacedItem(item, title or "", "launch")
-        elif item is not None and item.report != Report.NONE:
+        elif item is not None and (item.report != Report.NONE or item.completion != Completion.PASS):
             found[item.key] = PlacedItem(item, found[item.key].title, found[item.key].source)
     return list(found.values())
 
@@ -71,9 +76,13 @@ def record_deep_link(session: ToolSession, items: list[tuple[Item, str, Presenta
     """Remember what a trainer picked for the course (the platform creates the links later). Flushes."""
     for item, title, presentation in items:
         db.session.add(Placement(context_id=session.context_id, item_kind=str(item.kind), item_id=item.id,
-                                 report=str(item.report), presentation=str(presentation), title=title[:400],
+                                 report=str(item.report), completion=str(item.completion),
+                                 presentation=str(presentation), title=title[:400],
                                  source="deep_link", created_by=session.user_id))
     db.session.flush()
+    from .seen import forget
+
+    forget(session.context_id)
     log.info("user %s deep-linked %d item(s) in context %s", session.user_id, len(items), session.context_id)
 
 
@@ -90,6 +99,7 @@ def set_up_link(session: ToolSession, item: Item, title: str) -> Placement:
         row = Placement(context_id=session.context_id, resource_link_id=session.resource_link_id, source="tool")
         db.session.add(row)
     row.item_kind, row.item_id, row.report = str(item.kind), item.id, str(item.report)
+    row.completion = str(item.completion)
     row.title, row.created_by = title[:400], session.user_id
     db.session.flush()
     log.info("user %s set up link %s to open %s", session.user_id, session.resource_link_id, item.key)

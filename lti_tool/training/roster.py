@@ -30,6 +30,52 @@ class RosterError(Exception):
     """The roster could not be read; the message is shown to the trainer."""
 
 
+_CONTEXT_URI = "http://purl.imsglobal.org/vocab/lis/v2/membership"
+_LTI11_CONTEXT = "urn:lti:role:ims/lis/"
+_STAFF = {"Instructor", "TeachingAssistant", "ContentDeveloper", "Manager"}
+_ADMINS = {"Administrator", "SysAdmin"}
+#: Kinds of course member on the dashboard: only "learner" is counted and listed as a learner.
+LEARNER, INSTRUCTOR, ADMINISTRATOR, OTHER = "learner", "instructor", "administrator", "other"
+
+
+def _context_role(role: str) -> str | None:
+    """Return the principal name of a course (context) role, or None for institution and system roles.
+
+    Handles full LIS URIs (``membership#Learner``), sub-roles (``membership/Instructor#TeachingAssistant``
+    counts as Instructor), LTI 1.1 URNs and Moodle's short NRPS names (``Learner``, ``Instructor``).
+    """
+    if role.startswith(_CONTEXT_URI + "#"):
+        return role.split("#", 1)[1]
+    if role.startswith(_CONTEXT_URI + "/"):
+        return role[len(_CONTEXT_URI) + 1:].split("#", 1)[0]
+    if role.startswith(_LTI11_CONTEXT):
+        return role[len(_LTI11_CONTEXT):].split("/", 1)[0]
+    if role and ":" not in role and "/" not in role:
+        return role
+    return None
+
+
+def kind_of_roles(roles: tuple[str, ...] | list[str]) -> str:
+    """Return what a member is in the course: learner, instructor (any teaching staff), administrator or other.
+
+    Course roles decide: staff and administrators are never learners, even with a Learner role as well.
+    Observers (``Mentor``) and other course roles are "other". Without any course role, an institution or
+    system administrator is "administrator" and everyone else "other" (never a learner).
+    """
+    names = {n for n in map(_context_role, roles) if n}
+    if names & _ADMINS:
+        return ADMINISTRATOR
+    if names & _STAFF:
+        return INSTRUCTOR
+    if "Learner" in names:
+        return LEARNER
+    if names:
+        return OTHER
+    if {r.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for r in roles} & _ADMINS:
+        return ADMINISTRATOR
+    return OTHER
+
+
 @dataclass(frozen=True)
 class Member:
     """One member as the platform lists it (no email is kept)."""
@@ -40,15 +86,19 @@ class Member:
     status: str = "Active"
 
     @property
+    def kind(self) -> str:
+        """Return learner, instructor, administrator or other (see :func:`kind_of_roles`)."""
+        return kind_of_roles(self.roles)
+
+    @property
     def is_learner(self) -> bool:
-        """Tell whether the member has a learner role (full URI or Moodle's short name)."""
-        return any(r.rsplit("#", 1)[-1] == "Learner" or r == "Learner" for r in self.roles)
+        """Tell whether the member is a learner and nothing more (full URI or Moodle's short name)."""
+        return self.kind == LEARNER
 
     @property
     def is_instructor(self) -> bool:
-        """Tell whether the member teaches (instructor, TA, content developer, admin)."""
-        names = {r.rsplit("#", 1)[-1] for r in self.roles}
-        return bool(names & {"Instructor", "TeachingAssistant", "ContentDeveloper", "Administrator"})
+        """Tell whether the member teaches or administers (instructor, TA, content developer, admin)."""
+        return self.kind in (INSTRUCTOR, ADMINISTRATOR)
 
 
 def next_link(header: str | None) -> str | None:

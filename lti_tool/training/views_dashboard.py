@@ -10,12 +10,13 @@ from ..errors import NotFound
 from ..extensions import db
 from ..lti.models import LtiUser
 from ..lti.session import context_of, current_session, instructor_required
-from ..services.outbox import delivery_status, failed_deliveries, retry_delivery
+from ..services.outbox import delivery_status, failed_deliveries, retry_delivery, waiting_deliveries
 from . import dashboard as dash
 from .catalog import package_of, turl
 from .chart import Bar, completion_chart
 from .models import ChapterProgress, ModuleProgress, QuizAttempt
 from .roster import RosterError, roster_for
+from .seen import platform_resource_ids
 from .views_common import render
 
 
@@ -27,12 +28,14 @@ def _board(refresh: bool = False) -> dash.Dashboard:
         error = None
     except RosterError as exc:
         roster, error = None, str(exc)
-    return dash.build(session, roster, error)
+    platform_ids = platform_resource_ids(session.platform_id, context, refresh=refresh)
+    return dash.build(session, roster, error, platform_ids)
 
 
 def _filters() -> dict[str, str | None]:
+    role = request.args.get("role") or "learner"
     return {"status": request.args.get("status") or None, "item_key": request.args.get("item") or None,
-            "role": request.args.get("role") or None, "query": (request.args.get("q") or "").strip() or None}
+            "role": role if role in dash.ROLE_FILTERS or role == "instructor" else "learner", "query": (request.args.get("q") or "").strip() or None}
 
 
 @instructor_required
@@ -49,16 +52,20 @@ def dashboard() -> Response:
     pages = max(1, -(-len(rows) // dash.PAGE_SIZE))
     page = min(page, pages)
     shown = rows[(page - 1) * dash.PAGE_SIZE: page * dash.PAGE_SIZE]
-    bars = [Bar(col.title, done, total) for col, done, total in board.completion()]
+    activities = board.activities()
+    bars = [Bar(a.column.title, a.completed, a.learners) for a in activities]
     failures = failed_deliveries(session.context_id)
+    waiting = waiting_deliveries(session.context_id)
+    people = {f.user_id for f in failures} | {w.user_id for w in waiting}
     subs = dict(db.session.execute(select(LtiUser.id, LtiUser.sub).where(
-        LtiUser.id.in_({f.user_id for f in failures}))).all()) if failures else {}
+        LtiUser.id.in_(people))).all()) if people else {}
     names = {r.user_id: (r.name or r.sub) for r in board.rows if r.user_id}
     query = {k: v for k, v in request.args.items() if k not in ("ltik", "page", "refresh")}
     return render("training/dashboard.html", board=board, rows=shown, total_rows=len(rows), page=page, pages=pages,
                   filters=filters, statuses=dash.STATUSES, status_label=dash.status_label,
-                  chart=completion_chart(bars), bars=bars, failures=failures, subs=subs, names=names,
-                  counts=board.counts(), query=query, csv_url=turl("training.dashboard_csv", **query),
+                  chart=completion_chart(bars), bars=bars, activities=activities, failures=failures,
+                  waiting=waiting, subs=subs, names=names, counts=board.counts(), passed=board.passed_count(),
+                  learner_total=len(board.learners()), role_filters=dash.ROLE_FILTERS, query=query, csv_url=turl("training.dashboard_csv", **query),
                   message=request.args.get("message"), context=context_of(session))
 
 

@@ -9,11 +9,16 @@ from ..extensions import db
 from ..lti.session import current_session, instructor_required
 from . import deeplink
 from .catalog import assessment_installed, cases, content_lang, describe, package_of
-from .constants import Item, ItemKind, Presentation, Report
+from .constants import Completion, Item, ItemKind, Presentation, Report
 from .errors import NotPlaced
 from .placements import record_deep_link, set_up_link
 from .routing import route_launch
 from .views_common import render
+
+#: What reading a chapter or the guide sends when the trainer does not choose otherwise: 1 of 1, FullyGraded,
+#: which Moodle stores as a grade (firing "receive a grade" completion) and Canvas as a graded submission.
+#: "Completion only" (NotReady, no score) is null in Moodle and "needs grading" in Canvas, so it is opt-in.
+DEFAULT_REPORT = Report.SCORE
 
 
 def choices(lang: str | None) -> list[tuple[str, list[tuple[str, str, str]]]]:
@@ -38,10 +43,17 @@ def choices(lang: str | None) -> list[tuple[str, list[tuple[str, str, str]]]]:
     return groups
 
 
-def _items_from(keys: list[str], report: Report) -> list[Item]:
+def _completion() -> Completion:
+    try:
+        return Completion(request.form.get("completion") or Completion.PASS)
+    except ValueError:
+        return Completion.PASS
+
+
+def _items_from(keys: list[str], report: Report, completion: Completion = Completion.PASS) -> list[Item]:
     items = []
     for key in keys:
-        item = Item.parse_key(key, str(report))
+        item = Item.parse_key(key, str(report), str(completion))
         if item is None:
             raise NotPlaced(f"{key!r} is not something the tool can place.")
         if item.kind in (ItemKind.CASEWORK, ItemKind.CASE_EXERCISE) and not assessment_installed():
@@ -66,10 +78,10 @@ def picker() -> Response:
             return _autosubmit(token, url)
         keys = [k for k in request.form.getlist("item") if k]
         try:
-            report = Report(request.form.get("report", "none"))
+            report = Report(request.form.get("report") or DEFAULT_REPORT)
             presentation = Presentation(request.form.get("presentation", str(targets[0])))
         except ValueError:
-            report, presentation = Report.NONE, targets[0]
+            report, presentation = DEFAULT_REPORT, targets[0]
         if presentation not in targets:
             presentation = targets[0]
         if not keys:
@@ -77,7 +89,7 @@ def picker() -> Response:
         elif not multiple and len(keys) > 1:
             error = _("Your course accepts one item at a time here. Choose one item.")
         else:
-            items = _items_from(keys, report)
+            items = _items_from(keys, report, _completion())
             base = current_app.config["R2COM"]["BASE_URL"]
             picked = []
             content = []
@@ -110,15 +122,15 @@ def setup_link() -> Response:
     if request.method == "POST":
         key = request.form.get("item", "")
         try:
-            report = Report(request.form.get("report", "none"))
+            report = Report(request.form.get("report") or DEFAULT_REPORT)
         except ValueError:
-            report = Report.NONE
+            report = DEFAULT_REPORT
         if not key:
             error = _("Choose what this link should open.")
         elif not session.resource_link_id:
             error = _("This launch did not come from a course link, so there is nothing to set up.")
         else:
-            (item,) = _items_from([key], report)
+            (item,) = _items_from([key], report, _completion())
             set_up_link(session, item, describe(item, lang)[0])
             db.session.commit()
             return route_launch(session) or redirect(request.url)

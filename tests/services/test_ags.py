@@ -106,8 +106,9 @@ def test_policy_classifies_answers() -> None:
     moodle = judge(_response(400, "[]"))
     assert moodle.kind == "permanent" and "cannot grade this person" in moodle.reason
     assert judge(_response(400, '{"error":"invalid"}')).kind == "permanent"
-    for status in (403, 404, 422, 415):
+    for status in (403, 404, 415):
         assert judge(_response(status)).kind == "permanent"
+    assert judge(_response(422)).kind == "waiting"  # Canvas: the assignment is not published yet
     for status in (500, 502, 503, 408, 401):
         assert judge(_response(status)).kind == "transient"
     limited = judge(_response(429, "", **{"Retry-After": "7"}))

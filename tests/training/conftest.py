@@ -68,8 +68,8 @@ class World:
 
     def session(self, user: str, *, course: str = "x", role: str = "learner", custom: dict[str, str] | None = None,
                 ags: dict[str, Any] | None = None, message: str = "LtiResourceLinkRequest",
-                link: bool = True, data: dict[str, Any] | None = None) -> str:
-        """Open a launch session and return its token."""
+                link: bool = True, data: dict[str, Any] | None = None, lti_roles: str | None = None) -> str:
+        """Open a launch session and return its token (``lti_roles``: the platform roles the launch recorded)."""
         with self.app.app_context():
             sid = secrets.token_urlsafe(32)
             payload = {"custom": custom or {}, "ags": ags, "deployment_id": "d1", **(data or {})}
@@ -80,7 +80,10 @@ class World:
             exists = db.session.query(Membership).filter_by(context_id=self.contexts[course],
                                                             user_id=self.users[user]).first()
             if exists is None:
-                db.session.add(Membership(context_id=self.contexts[course], user_id=self.users[user], role=role))
+                exists = Membership(context_id=self.contexts[course], user_id=self.users[user], role=role)
+                db.session.add(exists)
+            if lti_roles is not None:
+                exists.lti_roles = lti_roles
             db.session.commit()
             return issue_token(sid)
 
