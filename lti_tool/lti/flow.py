@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from .errors import StateMismatch
-from .launch import LtiLaunch, StrictMessageLaunch
+from .launch import LtiLaunch, StrictMessageLaunch, is_token_shaped
 from .login import StrictOIDCLogin
 from .session import issue_token
 
@@ -112,6 +112,8 @@ class LaunchFlow:
         ext = self._ext
         state = form.get("state", "")
         proof = (cookies.get(state_cookie_name(state)) if state else None) or form.get("lti_binding") or ""
+        if not (is_token_shaped(state) and is_token_shaped(proof)):
+            proof = ""  # nothing the tool issued: never let it reach the state store
         message = StrictMessageLaunch(form, tool_conf=ext["tool_conf"], directory=ext["platforms"],
                                       keys=ext["platform_keys"], states=ext["states"], policy=ext["launch_policy"])
         message.validate()
