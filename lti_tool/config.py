@@ -6,6 +6,7 @@ generated from the same list (``flask --app wsgi lti settings``), so the two nev
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -66,8 +67,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CONTENT_DIR", _str, str(PROJECT_ROOT / "content_packages"), "Folder of content packages."),
     Setting("OPEN_REGISTRATION", _bool, False, "Allow dynamic registration without an invite "
             "(`/lti/register`). Off by default: admins use `lti platform invite`."),
-    Setting("ALLOW_PRIVATE_PLATFORMS", _bool, None, "Allow platform URLs on loopback/private addresses "
-            "during dynamic registration. Default: on in development, off in production."),
+    Setting("ALLOW_PRIVATE_PLATFORMS", _bool, None, "Let the tool reach platforms on loopback/private "
+            "addresses (registration, keys, tokens, grades, rosters). Default: on in development, off in production."),
+    Setting("PLATFORM_NETWORKS", _csv, [], "Comma-separated networks (CIDR, e.g. `10.20.0.0/16`) the tool may "
+            "reach platforms on even though they are private, for an LMS on the organisation's own network. "
+            "Link-local and multicast addresses are never reached."),
     Setting("DEV_PLATFORM", _bool, None, "Serve the development platform at `/platform`. Default: on in "
             "development; can never be on in production."),
     Setting("LAUNCH_MAX_AGE", _int, 300, "Oldest accepted id_token, in seconds after its `iat`."),
@@ -115,6 +119,11 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
     if env == "production" and values["DEV_PLATFORM"]:
         raise ConfigError("LTI_TOOL_DEV_PLATFORM cannot be on in production: the development platform "
                           "would let anyone sign launches.")
+    for network in values.get("PLATFORM_NETWORKS") or []:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"LTI_TOOL_PLATFORM_NETWORKS: {network!r} is not a network such as 10.20.0.0/16") from exc
     values["BASE_URL"] = values["BASE_URL"].rstrip("/")
     if env == "production" and not values["BASE_URL"].startswith("https://"):
         raise ConfigError("LTI_TOOL_BASE_URL must be an https:// URL in production (platforms refuse "

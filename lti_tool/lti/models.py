@@ -77,6 +77,8 @@ class RegistrationInvite(Base):
     created_at: Mapped[created_at]
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[Optional[dt.datetime]]
+    #: Registration attempts with this invite that failed; after a few the invite is spent.
+    failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The platform this invite registered.
     platform_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_platform.id", ondelete="SET NULL"))
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, render_template
 
 from ..config import ConfigError
+from ..services.outbound import GuardedSession, OutboundPolicy
 from .fastpath import LaunchFastPath
 from .flow import LaunchFlow
 from .hotpath import HotStore
@@ -68,6 +69,7 @@ def init_app(app: Flask, settings: dict[str, Any]) -> None:
             keyring.create_key()
             log.info("created the first tool key in %s", settings["KEYS_DIR"])
     directory = PlatformDirectory()
+    policy = OutboundPolicy.from_settings(settings)
     from ..extensions import db
 
     with app.app_context():
@@ -82,7 +84,8 @@ def init_app(app: Flask, settings: dict[str, Any]) -> None:
         "keyring": keyring,
         "platforms": directory,
         "tool_conf": DatabaseToolConf(directory, keyring),
-        "platform_keys": PlatformKeyCache(),
+        "outbound_policy": policy,
+        "platform_keys": PlatformKeyCache(GuardedSession(policy, pool_size=4)),
         "states": states,
         "hotpath": hot,
         "launch_policy": LaunchPolicy(settings["BASE_URL"], settings["LAUNCH_MAX_AGE"], settings["CLOCK_SKEW"]),

@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 
 from . import models  # noqa: F401  (registers the tables)
+from .outbound import GuardedSession
 from .outbox import ScoreClock
 from .tokens import MemoryTokenStore, RedisTokenStore, TokenProvider, TokenStore
 
@@ -27,7 +28,7 @@ def init_app(app: Flask) -> None:
         store = RedisTokenStore(redis.Redis.from_url(settings["REDIS_URL"]))
     else:
         store = MemoryTokenStore()
-    ext["grade_tokens"] = TokenProvider(ext["keyring"], store)
+    ext["grade_tokens"] = TokenProvider(ext["keyring"], store, http=GuardedSession(ext["outbound_policy"], pool_size=4))
     ext["grade_clock"] = ScoreClock()
     wanted = settings.get("DELIVERY_THREAD") and (not app.testing or settings.get("DELIVERY_THREAD_IN_TESTING"))
     if wanted:

@@ -16,7 +16,6 @@ import os
 import socket
 import threading
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from ..lti.constants import SCOPE_SCORE
 from .ags import AgsClient, AgsHttpError
 from .lineitems import NoLineItem, forget, resolve
 from .models import DeliveryStatus, GradeOutbox
+from .outbound import GuardedSession, OutboundPolicy
 from .policy import Verdict, backoff_seconds, judge, retry_after_seconds
 from .tokens import TokenError, TokenProvider
 
@@ -104,7 +104,7 @@ class DeliveryWorker:
         """Return this thread's HTTP session."""
         session = getattr(self._local, "http", None)
         if session is None:
-            session = self._local.http = http_session()
+            session = self._local.http = http_session(self.app.extensions["r2com"].get("outbound_policy"))
             self._local.ags = AgsClient(session, self.timeout)
             self._sessions.append(session)
         return session
@@ -320,22 +320,12 @@ class DeliveryWorker:
         return total
 
 
-def http_session() -> requests.Session:
-    """Return a session for one worker: kept-alive connections, no automatic retries.
-
-    Without proxy variables in the environment, requests' per-request environment lookup is
-    skipped (it costs about a third of a millisecond per score); the CA bundle variables still apply.
+def http_session(policy: OutboundPolicy | None = None) -> requests.Session:
+    """Return a session for one worker: the guarded client (``services/outbound.py``), kept-alive
+    connections, no automatic retries, no proxy from the environment (the checked address is the one
+    reached); the CA bundle variables still apply.
     """
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=16, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    if not urllib.request.getproxies():
-        session.trust_env = False
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if bundle:
-            session.verify = bundle
-    return session
+    return GuardedSession(policy, pool_size=16)
 
 
 def start_delivery_thread(app: Flask, **options: Any) -> tuple[threading.Thread, threading.Event]:
