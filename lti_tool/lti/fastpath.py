@@ -5,8 +5,9 @@ Flask's request and response machinery costs about as much CPU as all the checks
 answers with a redirect — this middleware runs the same :class:`~.flow.LaunchFlow` as the Flask views,
 in an app context, and writes the redirect itself. Everything else goes to Flask:
 
-- other paths and methods, and bodies this parser does not take (not urlencoded, no length, too
-  long, too many fields): the request reaches Flask untouched;
+- other paths and methods, bodies this parser does not take (not urlencoded, no length, too long,
+  too many fields), and launches that carry a binding read from platform storage (the view checks
+  that the tool's own page sent it): the request reaches Flask untouched;
 - refused logins and launches: the error is handed over and raised inside the Flask view, so error
   pages, JSON answers and logging stay in one place;
 - logins and launches that answer with a page (platform storage, "open in a new window"): the result
@@ -91,7 +92,7 @@ class LaunchFastPath:
                 return self._run(environ, start_response, self._login, params)
         elif path == LAUNCH_PATH and method == "POST":
             form = self._params(environ, method)
-            if form is not None:
+            if form is not None and "lti_binding" not in form:  # platform storage: the view checks the proof
                 return self._run(environ, start_response, self._launch, form)
         return self.wsgi_app(environ, start_response)
 
