@@ -43,6 +43,8 @@ ROLES = LTI + "roles"
 VERSION = LTI + "version"
 RESOURCE_LINK = LTI + "resource_link"
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
 _STRANGER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -444,6 +446,12 @@ class LaunchFuzzer:
             settings = claims.get(DL_SETTINGS)
             checks["deep_linking_settings"] = isinstance(settings, dict) and isinstance(
                 settings.get("deep_link_return_url"), str)
+        ags, nrps = claims.get(AGS), claims.get(NRPS)
+        service_urls = [ags.get(k) for k in ("lineitems", "lineitem")] if isinstance(ags, dict) else []
+        service_urls += [nrps.get("context_memberships_url")] if isinstance(nrps, dict) else []
+        platform_host = urlsplit(self.platform.base_url).hostname
+        checks["service hosts"] = all(url is None or (isinstance(url, str) and _hostname(url) == platform_host)
+                                      for url in service_urls)
         failed = [name for name, ok in checks.items() if not ok]
         return ("claims " + ", ".join(failed)) if failed else None
 
@@ -513,6 +521,13 @@ class LaunchFuzzer:
         self._record(f"garbage {target}", resp)
         if resp.status_code == 303 and "/lti/home?ltik=" in resp.headers.get("Location", ""):
             self.report.accepted_bad.append(f"garbage {target} opened a session")
+
+
+def _hostname(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _finite(value: Any) -> bool:

@@ -346,6 +346,8 @@ class StrictMessageLaunch(MessageLaunch):
                 if ags.get(key) is not None and not _is_web_url(ags[key]):
                     raise MissingClaim(f"The grade service {key} URL is not a web address of at most "
                                        f"{MAX_URL_LENGTH} characters.", code="invalid_ags_claim")
+                if ags.get(key) is not None:
+                    self._check_service_host(ags[key], "grade service")
         nrps = body.get(c.CLAIM_NRPS)
         if nrps is not None:
             if not isinstance(nrps, dict) or not _is_web_url(nrps.get("context_memberships_url")):
@@ -354,7 +356,16 @@ class StrictMessageLaunch(MessageLaunch):
             if "service_versions" in nrps and not _str_list(nrps["service_versions"]):
                 raise MissingClaim("The names and roles service versions are not a list of text.",
                                    code="invalid_nrps_claim")
+            self._check_service_host(nrps["context_memberships_url"], "names and roles service")
         return self
+
+    def _check_service_host(self, url: str, what: str) -> None:
+        """Service URLs stay with their platform: the tool will send its access tokens there."""
+        if self.platform is not None and not self.platform.serves(url):
+            host = urlsplit(url).hostname
+            raise InvalidToken(f"The {what} URL is on {host}, which is not one of this platform's registered hosts. "
+                               "An administrator can add it with `flask --app wsgi lti platform hosts`.",
+                               code="foreign_service_url", status=400)
 
     def validate_message(self) -> "StrictMessageLaunch":
         body = self.claims

@@ -41,6 +41,9 @@ class Platform(Base):
     active: Mapped[bool_true]
     #: How it was registered: "manual", "dynamic" or "development".
     source: Mapped[str] = mapped_column(String(20), default="manual")
+    #: Hosts besides those of the three URLs above where the platform's grade and roster services may live,
+    #: space separated; ``*.example.org`` allows the subdomains (Canvas cloud: the school's own domain).
+    service_hosts: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[created_at]
 
     deployments: Mapped[list["Deployment"]] = relationship(back_populates="platform", cascade="all, delete-orphan")

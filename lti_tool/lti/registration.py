@@ -25,6 +25,7 @@ from ..services.outbound import (AddressRefused, GuardedSession, OutboundPolicy,
 from . import constants as c
 from .errors import RegistrationError
 from .models import Deployment, Platform, RegistrationInvite
+from .tool_config import platform_hosts
 
 bp = Blueprint("lti_registration", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def create_invite(note: str | None = None, hours: int = 72) -> str:
 
 def add_platform(*, name: str, issuer: str, client_id: str, auth_login_url: str, auth_token_url: str,
                  key_set_url: str, deployment_ids: list[str], auth_audience: str | None = None,
-                 product: str = "other", source: str = "manual") -> Platform:
+                 product: str = "other", source: str = "manual", service_hosts: list[str] | None = None) -> Platform:
     """Register a platform (or add deployments to an existing one with the same issuer and client)."""
     platform = db.session.execute(select(Platform).where(Platform.issuer == issuer,
                                                          Platform.client_id == client_id)).scalar_one_or_none()
@@ -68,6 +69,9 @@ def add_platform(*, name: str, issuer: str, client_id: str, auth_login_url: str,
     else:
         platform.name, platform.auth_login_url, platform.auth_token_url = name, auth_login_url, auth_token_url
         platform.key_set_url, platform.auth_audience = key_set_url, auth_audience
+    if service_hosts:
+        known = (platform.service_hosts or "").split()
+        platform.service_hosts = " ".join(dict.fromkeys(known + [h.strip().lower() for h in service_hosts if h.strip()]))
     db.session.flush()
     existing = {d.deployment_id for d in platform.deployments}
     for dep in deployment_ids:
@@ -232,7 +236,10 @@ def _run_registration(http: GuardedSession, openid_configuration: str, registrat
     return add_platform(name=note or f"{product} at {iss_parts.netloc}", issuer=issuer, client_id=str(client_id),
                         auth_login_url=config["authorization_endpoint"], auth_token_url=config["token_endpoint"],
                         key_set_url=config["jwks_uri"], deployment_ids=[str(deployment_id)] if deployment_id else [],
-                        product=product, source="dynamic")
+                        product=product, source="dynamic",
+                        # Canvas cloud answers registration on the school's own domain, where its grade and
+                        # roster services live too (its login, token and key URLs are on sso.canvaslms.com).
+                        service_hosts=sorted(platform_hosts(openid_configuration, config["registration_endpoint"])))
 
 
 def _claim_invite(token: str) -> RegistrationInvite:

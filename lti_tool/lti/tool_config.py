@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
@@ -39,6 +40,32 @@ class PlatformInfo:
     active: bool
     product: str
     deployments: dict[str, tuple[int, bool]] = field(default_factory=dict)  # deployment_id -> (row id, active)
+    #: Hosts its AGS and NRPS URLs may be on: those of its login, token and key set URLs, and the extra ones.
+    service_hosts: frozenset[str] = frozenset()
+
+    def serves(self, url: str) -> bool:
+        """Whether a service URL from this platform's token is on one of its registered hosts."""
+        try:
+            host = (urlsplit(url).hostname or "").rstrip(".")
+        except ValueError:
+            return False
+        if not host:
+            return False
+        return host in self.service_hosts or any(
+            pattern.startswith("*.") and host.endswith(pattern[1:]) for pattern in self.service_hosts)
+
+
+def platform_hosts(*urls: str | None, extra: str | None = None) -> frozenset[str]:
+    """The hostnames of ``urls`` and the space-separated ``extra`` hosts, lowercased."""
+    hosts = set((extra or "").lower().split())
+    for url in urls:
+        try:
+            host = urlsplit(url or "").hostname
+        except ValueError:
+            host = None
+        if host:
+            hosts.add(host.rstrip("."))
+    return frozenset(hosts)
 
 
 class PlatformDirectory:
@@ -65,7 +92,9 @@ class PlatformDirectory:
             infos: dict[int, PlatformInfo] = {}
             for p in platforms:
                 infos[p.id] = PlatformInfo(p.id, p.name, p.issuer, p.client_id, p.auth_login_url,
-                                           p.auth_token_url, p.auth_audience, p.key_set_url, p.active, p.product)
+                                           p.auth_token_url, p.auth_audience, p.key_set_url, p.active, p.product,
+                                           service_hosts=platform_hosts(p.auth_login_url, p.auth_token_url,
+                                                                        p.key_set_url, extra=p.service_hosts))
             for d in deployments:
                 if d.platform_id in infos:
                     infos[d.platform_id].deployments[d.deployment_id] = (d.id, d.active)
