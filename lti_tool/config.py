@@ -78,10 +78,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CLOCK_SKEW", _int, 60, "Seconds of clock difference tolerated with platforms."),
     Setting("LOGIN_STATE_TTL", _int, 600, "Seconds between OIDC login and launch before the state expires."),
     Setting("SESSION_HOURS", _int, 8, "How long a tool session from one launch stays valid, in hours."),
+    Setting("SESSION_TOKEN_MINUTES", _int, 120, "How long one session token (`ltik`, which travels in page "
+            "addresses) stays valid, in minutes. Pages hand out a fresh one once it is a quarter used, so an "
+            "active learner keeps working until the session ends (`LTI_TOOL_SESSION_HOURS`)."),
     Setting("MAX_CONTENT_LENGTH", _int, 256 * 1024, "Largest accepted request body in bytes; bigger "
             "launches are refused with 413."),
-    Setting("FRAME_ANCESTORS", _csv, ["*"], "Comma-separated origins allowed to frame the tool (CSP "
-            "frame-ancestors), e.g. `https://moodle.example.org,https://school.instructure.com`."),
+    Setting("FRAME_ANCESTORS", _csv, [], "Comma-separated origins allowed to frame the tool (CSP "
+            "frame-ancestors) besides the tool itself and the registered platforms' own origins (issuer, login "
+            "and service hosts), e.g. `https://lms.example.org`; `*` allows any site (not recommended)."),
     Setting("LOG_LEVEL", _str, "INFO", "Python log level."),
     Setting("DELIVERY_THREAD", _bool, None, "Run the grade-delivery worker as a thread inside the web "
             "process. Default: on in development, off in production (run `lti deliver`)."),

@@ -25,6 +25,7 @@ from urllib.parse import unquote_plus
 import werkzeug.urls  # noqa: F401 - registers the _NOT_UTF8 error handler
 from flask import Flask
 
+from ..web import frame_ancestors, security_headers
 from .flow import STATE_COOKIE_PREFIX, LaunchFlow, LaunchResult, LoginResult
 
 HANDOVER_KEY = "r2com.lti.handover"
@@ -81,7 +82,7 @@ class LaunchFastPath:
         self.wsgi_app = wsgi_app
         self.flow = flow
         self._max_body = app.config["MAX_CONTENT_LENGTH"]
-        self._headers: list[tuple[str, str]] | None = None
+        self._headers: dict[tuple[tuple[str, ...], bool], list[tuple[str, str]]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
@@ -128,21 +129,25 @@ class LaunchFastPath:
                 result = work(environ, params, secure)
             except Exception as exc:  # refused (or broken): Flask's error handlers answer and log it
                 result = exc
+            ancestors = frame_ancestors()
         if isinstance(result, LoginResult) and not result.storage_target:
-            return self._redirect(start_response, "302 FOUND", result.oidc.auth_url, result.set_cookies)
+            return self._redirect(start_response, "302 FOUND", result.oidc.auth_url, result.set_cookies,
+                                  ancestors, secure)
         if isinstance(result, LaunchResult) and result.opened:
             location = environ.get("SCRIPT_NAME", "") + HOME_PATH + "?ltik=" + str(result.token)
-            return self._redirect(start_response, "303 SEE OTHER", location, result.set_cookies)
+            return self._redirect(start_response, "303 SEE OTHER", location, result.set_cookies, ancestors, secure)
         environ[HANDOVER_KEY] = result
         return self.wsgi_app(environ, start_response)
 
-    def _redirect(self, start_response: StartResponse, status: str, location: str,
-                  cookies: list[str]) -> Iterable[bytes]:
-        if self._headers is None:
-            from ..web import security_headers
-
-            self._headers = security_headers(self.app.config["R2COM"]["FRAME_ANCESTORS"])
-        headers = [("Location", location), ("Content-Length", "0"), ("Cache-Control", "no-store"), *self._headers]
+    def _redirect(self, start_response: StartResponse, status: str, location: str, cookies: list[str],
+                  ancestors: tuple[str, ...], secure: bool) -> Iterable[bytes]:
+        key = (ancestors, secure)
+        common = self._headers.get(key)
+        if common is None:  # the platform list changes rarely: keep the few header sets there are
+            if len(self._headers) > 16:
+                self._headers.clear()
+            common = self._headers[key] = security_headers(ancestors, secure=secure)
+        headers = [("Location", location), ("Content-Length", "0"), ("Cache-Control", "no-store"), *common]
         headers.extend(("Set-Cookie", cookie) for cookie in cookies)
         start_response(status, headers)
         return [b""]

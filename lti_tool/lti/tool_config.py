@@ -76,6 +76,7 @@ class PlatformDirectory:
         self._by_id: dict[int, PlatformInfo] = {}
         self._by_issuer: dict[str, list[PlatformInfo]] = {}
         self._loaded_at = -1e9
+        self._frame_origins: tuple[str, ...] = ()
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
@@ -102,6 +103,7 @@ class PlatformDirectory:
             for info in infos.values():
                 by_issuer.setdefault(info.issuer, []).append(info)
             self._by_id = infos
+            self._frame_origins = _frame_origins(info for info in infos.values() if info.active)
             self._by_key = {(i.issuer, i.client_id): i for i in infos.values()}
             self._by_issuer = by_issuer
             self._loaded_at = time.monotonic()
@@ -121,6 +123,29 @@ class PlatformDirectory:
     def by_id(self, platform_id: int) -> PlatformInfo | None:
         self._ensure()
         return self._by_id.get(platform_id)
+
+    def frame_origins(self) -> tuple[str, ...]:
+        """Origins of the active platforms, for CSP frame-ancestors (the same tuple until a reload)."""
+        self._ensure()
+        return self._frame_origins
+
+
+def _frame_origins(infos: Any) -> tuple[str, ...]:
+    """The issuer and login origins of each platform, and its service hosts (Canvas: the school's domain)."""
+    origins: set[str] = set()
+    for info in infos:
+        for url in (info.issuer, info.auth_login_url):
+            try:
+                parts = urlsplit(url)
+            except ValueError:
+                continue
+            if parts.scheme in ("http", "https") and parts.netloc:
+                origins.add(f"{parts.scheme}://{parts.netloc}")
+        scheme = "http" if info.auth_login_url.startswith("http:") else "https"
+        fixed = platform_hosts(info.auth_login_url, info.auth_token_url, info.key_set_url)
+        origins.update(f"{scheme}://{host}" for host in info.service_hosts - fixed
+                       if all(ch.isalnum() or ch in ".-*" for ch in host))
+    return tuple(sorted(origins))
 
 
 class DatabaseToolConf(ToolConfAbstract):
