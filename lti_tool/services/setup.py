@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask
 
-from . import models  # noqa: F401  (registers the tables)
+from . import backoff, models  # noqa: F401  (registers the tables)
+from .backoff import PauseBoard
 from .outbound import GuardedSession
 from .outbox import ScoreClock
 from .tokens import MemoryTokenStore, RedisTokenStore, TokenProvider, TokenStore
@@ -23,13 +25,13 @@ def init_app(app: Flask) -> None:
     ext = app.extensions["r2com"]
     store: TokenStore
     if settings.get("REDIS_URL"):
-        import redis
-
         store = RedisTokenStore(redis.Redis.from_url(settings["REDIS_URL"]))
     else:
         store = MemoryTokenStore()
     ext["grade_tokens"] = TokenProvider(ext["keyring"], store, http=GuardedSession(ext["outbound_policy"], pool_size=4))
     ext["grade_clock"] = ScoreClock()
+    ext["platform_pauses"] = PauseBoard(redis.Redis.from_url(settings["REDIS_URL"]) if settings.get("REDIS_URL")
+                                        else None)
     wanted = settings.get("DELIVERY_THREAD") and (not app.testing or settings.get("DELIVERY_THREAD_IN_TESTING"))
     if wanted:
         from .worker import start_delivery_thread

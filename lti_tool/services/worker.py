@@ -30,6 +30,7 @@ from ..extensions import db
 from ..lti.constants import SCOPE_SCORE
 from .ags import AgsClient, AgsHttpError
 from .lineitems import NoLineItem, forget, resolve
+from .backoff import PAUSED_REASON, PauseBoard, host_of, pause_seconds
 from .models import DeliveryStatus, GradeOutbox
 from .outbound import GuardedSession, OutboundPolicy
 from .policy import Verdict, backoff_seconds, judge, retry_after_seconds
@@ -97,6 +98,7 @@ class DeliveryWorker:
             log.warning("lease of %.1fs is shorter than two requests (%.1fs): a slow platform may get a score "
                         "twice (answered 409, so harmless)", lease_seconds, 2 * sum(self.timeout))
         self.tokens: TokenProvider = app.extensions["r2com"]["grade_tokens"]
+        self.pauses: PauseBoard | None = app.extensions["r2com"].get("platform_pauses")
         self.platforms = app.extensions["r2com"]["platforms"]
 
     @property
@@ -235,6 +237,9 @@ class DeliveryWorker:
         if row.platform_id in batch.blocked:
             until, reason = batch.blocked[row.platform_id]
             return _Outcome(row.id, DeliveryStatus.PENDING, reason, next_attempt_at=until)
+        paused = self.pauses.paused_until(host_of(row.lineitem_url or row.lineitems_url)) if self.pauses else None
+        if paused is not None:  # another worker was told to wait (429/503 Retry-After): so is this one
+            return _Outcome(row.id, DeliveryStatus.PENDING, PAUSED_REASON, next_attempt_at=paused)
         scopes = row.scopes.split()
         url_from_link = False
         try:
@@ -283,6 +288,8 @@ class DeliveryWorker:
             backoff_seconds(row.attempts, self.backoff_base, self.backoff_cap)
         until = utcnow() + dt.timedelta(seconds=delay)
         batch.blocked[row.platform_id] = (until, verdict.reason)
+        if self.pauses is not None and pause_seconds(verdict.status, verdict.retry_after):
+            self.pauses.pause(host_of(row.lineitem_url or row.lineitems_url), delay, verdict.reason or "")
         return _Outcome(row.id, DeliveryStatus.PENDING, verdict.reason, verdict.status, until, failed_attempt=True)
 
     def _lineitem_url(self, row: Any, scopes: list[str], token: str, batch: _Batch) -> tuple[str, bool]:
