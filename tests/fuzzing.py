@@ -378,7 +378,7 @@ class LaunchFuzzer:
         token = sign(header, dumps(claims), self.platform.key.private_key)
         parts = token.split(".")
         trick = rng.choice(["flip_sig", "flip_body", "bad_char", "padding", "truncate", "extra_part", "swap_body",
-                            "empty_sig", "header_none"])
+                            "empty_sig", "header_none", "spare_bits"])
         if trick == "flip_sig":
             i = rng.randrange(len(parts[2]))
             parts[2] = parts[2][:i] + ("A" if parts[2][i] != "A" else "B") + parts[2][i + 1:]
@@ -399,6 +399,10 @@ class LaunchFuzzer:
         elif trick == "swap_body":
             other = dict(claims, sub="someone-else")
             parts[1] = b64(dumps(other))
+        elif trick == "spare_bits":  # the same signature bytes, written another way
+            alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+            index = alphabet.index(parts[2][-1])
+            parts[2] = parts[2][:-1] + alphabet[index | rng.randrange(1, 16)]
         elif trick == "empty_sig":
             parts[2] = ""
         else:

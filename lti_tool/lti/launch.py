@@ -70,11 +70,18 @@ MAX_URL_LENGTH = 1000
 MAX_ID_LENGTH = 255
 
 
-def _b64decode(segment: str) -> bytes:
-    """Decode one JWS segment strictly: base64url characters only, no padding, no stray bits of length."""
+def _b64decode(segment: str, *, canonical: bool = False) -> bytes:
+    """Decode one JWS segment strictly: base64url characters only, no padding, no impossible length.
+
+    With ``canonical``, also refuse spare bits that are not zero (the one encoding of the bytes), so a
+    signature cannot be written two ways.
+    """
     if len(segment) % 4 == 1 or not _B64URL.fullmatch(segment):
         raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(segment.encode("ascii") + b"=" * (-len(segment) % 4))
+    data = base64.urlsafe_b64decode(segment.encode("ascii") + b"=" * (-len(segment) % 4))
+    if canonical and base64.urlsafe_b64encode(data).rstrip(b"=") != segment.encode("ascii"):
+        raise ValueError("not the canonical base64url encoding")
+    return data
 
 
 def _no_constant(name: str) -> Any:
@@ -190,7 +197,7 @@ class StrictMessageLaunch(MessageLaunch):
             raise InvalidToken("The id_token is not a signed JWT (it must have three parts).", code="malformed_jwt")
         try:
             header, body = _b64json(parts[0]), _b64json(parts[1])
-            _b64decode(parts[2])
+            _b64decode(parts[2], canonical=True)
         except (ValueError, binascii.Error, UnicodeError) as exc:
             raise InvalidToken("The id_token cannot be decoded.", code="malformed_jwt") from exc
         if not isinstance(header, dict) or not isinstance(body, dict):

@@ -17,6 +17,7 @@ from lti_tool.devplatform.driver import find_autosubmit_form
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 def _set(path, value):
@@ -118,6 +119,7 @@ def _token_and_fields(browser, platform, cid, dep):
     ("signature", lambda s: s + "=="),                  # padding
     ("signature", lambda s: s[:10] + "\n" + s[10:]),
     ("signature", lambda s: s[:-1] + "+"),              # base64, not base64url
+    ("signature", lambda s: s[:-1] + B64URL[B64URL.index(s[-1]) + 1]),  # same bytes, spare bits set
     ("header", lambda s: s + "A"),                      # a length base64 cannot have
 ])
 def test_signature_segments_are_decoded_strictly(connected, browser, where, change):
