@@ -187,6 +187,8 @@ def test_works_inside_an_lms_iframe(served: tuple[Any, str], browser: Any) -> No
     lms.add_url_rule("/course", "course", lambda: f'<h1>Course</h1><iframe title="Tool" width="800" height="600" '
                                                   f'src="{tool.url}/assessment/?ltik={token}"></iframe>')
     running = serve(lms)  # another origin (another port) frames the tool, as an LMS does
+    # Only registered platforms (and these origins) may frame the tool; this stand-in LMS is not registered.
+    tool.app.config["R2COM"]["FRAME_ANCESTORS"] = [running.url]
     page = browser.new_page()
     try:
         page.goto(f"{running.url}/course")
