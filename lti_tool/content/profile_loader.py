@@ -105,7 +105,8 @@ class ProfileParts(BuilderBase):
                 person=m.Person(person.get("pseudonym", ""), person.get("age", 0), person.get("gender", ""),
                                 person.get("background", "")),
                 content_notes=tuple(d.get("content_notes", [])), story_html=html, words=words,
-                reference_profile=m.frozen_map({k: m.Rating(v["need"], v["strength"], tuple(v["key_facts"]))
+                reference_profile=m.frozen_map({k: m.Rating(v["need"], v["strength"], tuple(v["key_facts"]),
+                                                         v.get("reason") or "")
                                                 for k, v in (d.get("reference_profile") or {}).items()}),
                 file=rel, lang=lang, direction=text_direction(lang))
             self._register(loaded, ("id",), "case", case)

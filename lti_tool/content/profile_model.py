@@ -132,6 +132,7 @@ class Rating:
     need: str
     strength: str
     key_facts: tuple[str, ...]
+    reason: str = ""  # what the reference saw in the story and why
 
 
 @dataclass(frozen=True)

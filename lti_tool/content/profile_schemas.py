@@ -126,6 +126,8 @@ class RatingSchema(Strict):
     strength = fields.String(required=True)
     key_facts = fields.List(Text(), required=True, validate=validate.Length(
         min=2, max=4, error="needs 2 to 4 key facts"))
+    #: What the reference saw in the story and why it rated the domain so (shown as feedback).
+    reason = Text(required=False)
 
 
 class RatingsField(fields.Field):
