@@ -109,3 +109,17 @@ def test_citations_and_further_reading_are_in_the_bibliography() -> None:
 @pytest.mark.parametrize("entry", ["Maruna, S. (2001)", "Regulation (EU) 2016/679", "Lösel, F."])
 def test_bibliography_holds_the_core_sources(entry: str) -> None:
     assert entry in _bibliography()
+
+
+def test_validate_requires_further_reading_in_chapters_and_modules(tree: Path) -> None:
+    from .conftest import COURSE, edit, issues_of
+
+    assert issues_of(tree) == []
+    edit(tree / "demo-manual/chapters/01-first-steps.md", "## Further reading", "## More")
+    edit(tree / COURSE / "01-start.md", "## Further reading", "## More")
+    assert issues_of(tree) == [
+        f"{COURSE}/module.yaml:9: pages: no page has a '## Further reading' section: list the sources of the module "
+        "at the end of its last page",
+        "demo-manual/chapters/01-first-steps.md:9: body: the chapter needs a '## Further reading' section listing its "
+        "sources",
+    ]
