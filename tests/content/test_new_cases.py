@@ -19,7 +19,7 @@ from lti_tool.config import PROJECT_ROOT
 from lti_tool.content.library import load_library
 
 SHIPPED = PROJECT_ROOT / "content_packages"
-NEW_CASES = ("c06-mimoza", "c07-tibor", "c08-etienne")
+NEW_CASES = ("c06-mimoza", "c07-tibor", "c08-etienne", "c09-krasimir")
 UNIFORM_LIMIT = 0.4
 
 
