@@ -11,7 +11,7 @@ from ..lti.session import session_required
 from . import operations as ops
 from .errors import CaseworkError
 from .occasions import occasions
-from .plan import directory
+from .plan import directory, overdue_counts
 from .privacy import audit, default_purpose, scrub_storage
 from .roles import Action, actions_for, current_actor, get_client, require_casework
 from .views_common import form_bool, form_int, go, page
@@ -26,9 +26,10 @@ def caseload() -> Response:
     if not actor.has_case_role or not actor.organisation.casework_enabled:
         return page("assessment/no_access.html", status=403, actor=actor)
     clients = ops.caseload(actor)
+    overdue = overdue_counts([c for c, _name in clients if c.status == "open"])
     audit(actor, "view", "caseload", str(actor.org_id))
     db.session.commit()
-    return page("assessment/caseload.html", actor=actor, clients=clients)
+    return page("assessment/caseload.html", actor=actor, clients=clients, overdue=overdue)
 
 
 @session_required

@@ -40,7 +40,8 @@ def plan(client_id: str) -> Response:
                 chosen = next((s for s in plan_ops.suggestions(record) if s.id == f["suggestion_id"]), None)
                 if chosen is None:
                     raise CaseworkError(_("This suggestion is no longer available."), code="suggestion_gone")
-                plan_ops.add_action(actor, record, description=chosen.text, owner=f.get("owner", "practitioner"),
+                plan_ops.add_action(actor, record, description=chosen.text,
+                                    owner=f.get("owner") or "practitioner",
                                     due_date=f.get("due_date"), domain_id=chosen.domain_id, suggestion_id=chosen.id)
             else:
                 plan_ops.add_action(actor, record, description=f.get("description", ""),
@@ -56,7 +57,7 @@ def plan(client_id: str) -> Response:
     agreed, key_strengths = priorities(rows)
     audit(actor, "view", "plan", "", client_id=record.id, purpose=default_purpose(actor, record))
     context = dict[str, Any](actor=actor, client=record, pseudonym=pseudonym(record),
-                             actions=plan_ops.support_actions(record), suggestions=plan_ops.suggestions(record),
+                             items=plan_ops.plan_items(record), groups=plan_ops.suggestions_by_area(record),
                              agreed=agreed, key_strengths=key_strengths, owners=plan_ops.OWNERS,
                              statuses=plan_ops.STATUSES, error=error, latest=latest,
                              allowed=actions_for(actor, record), block=processing_block(record))
