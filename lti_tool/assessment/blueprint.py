@@ -44,9 +44,11 @@ _RULES = (
     ("/clients/<client_id>/plan", "plan", views_plan.plan, BOTH),
     ("/clients/<client_id>/plan/actions/<action_id>", "update_action", views_plan.update_action, POST),
     ("/clients/<client_id>/plan/print", "print_plan", views_plan.print_plan, GET),
+    ("/clients/<client_id>/plan/pdf", "plan_pdf", views_plan.plan_pdf, GET),
     ("/clients/<client_id>/export", "client_export", views_plan.client_export, GET),
     ("/clients/<client_id>/referrals", "referrals", views_plan.referrals, BOTH),
     ("/referrals/<referral_id>/letter", "referral_letter", views_plan.referral_letter, GET),
+    ("/referrals/<referral_id>/letter/pdf", "referral_pdf", views_plan.referral_pdf, GET),
     # concerns for consultation, audit
     ("/clients/<client_id>/concerns/new", "new_concern", views_concerns.new_concern, BOTH),
     ("/concerns", "concerns", views_concerns.concerns, GET),

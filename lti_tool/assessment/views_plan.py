@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from ..db import utcnow
 from ..extensions import db
 from ..lti.session import session_required
+from . import exports
 from . import plan as plan_ops
 from .errors import CaseworkError
 from .occasions import occasion_fields, occasions, priorities, profile_rows
-from .operations import consents, information_records, processing_block, pseudonym
+from .operations import consents, information_records, processing_block, pseudonym, referral_consent
 from .privacy import audit, default_purpose
 from .roles import Action, actions_for, current_actor, get_client
 from .views_common import go, page
@@ -78,26 +79,67 @@ def update_action(client_id: str, action_id: str) -> Response:
 
 
 def _recipient() -> str:
-    return " ".join(request.args.get("recipient", "").split())[:120] or _("the person")
+    return " ".join(request.args.get("recipient", "").split())[:120]
+
+
+def _plan_context(record: Any) -> dict[str, Any]:
+    """What a printed plan shows: actions, priorities, strengths and the formulation of the latest occasion."""
+    latest, rows = _latest_rows(record)
+    agreed, key_strengths = priorities(rows)
+    return dict(actions=plan_ops.support_actions(record), items=plan_ops.plan_items(record), agreed=agreed,
+                key_strengths=key_strengths, owners=plan_ops.OWNERS, statuses=plan_ops.STATUSES, latest=latest,
+                formulation=latest.unseal("formulation_enc", "") if latest else "")
+
+
+def _title(record: Any) -> str:
+    choice = request.args.get("title", "neutral")
+    return exports.plan_title(choice if choice in exports.TITLE_CHOICES else "neutral", recipient=_recipient(),
+                              pseudonym=pseudonym(record))
 
 
 @session_required
 def print_plan(client_id: str) -> Response:
-    """The printable support plan, watermarked with recipient and date; it says it is not a risk assessment."""
+    """The printable support plan, watermarked with recipient and date; it says it is not a risk assessment.
+
+    Its title is the neutral "My support plan", with the "Printed for" name or the pseudonym only when chosen.
+    """
     actor = current_actor()
     record = get_client(actor, client_id, Action.EXPORT)
-    latest, rows = _latest_rows(record)
-    agreed, key_strengths = priorities(rows)
-    recipient = _recipient()
-    formulation = latest.unseal("formulation_enc", "") if latest else ""
     # The recipient is free text (it may be a name), so it goes on the watermark only, not in the log.
     audit(actor, "export", "plan", "", client_id=record.id, purpose="printed support plan")
-    context = dict[str, Any](client=record, pseudonym=pseudonym(record), actions=plan_ops.support_actions(record),
-                             agreed=agreed, key_strengths=key_strengths, owners=plan_ops.OWNERS,
-                             statuses=plan_ops.STATUSES, recipient=recipient, printed_at=utcnow(),
-                             formulation=formulation, latest=latest)
+    context = dict[str, Any](client=record, recipient=_recipient() or _("the person"), printed_at=utcnow(),
+                             title=_title(record), **_plan_context(record))
     db.session.commit()
     return page("assessment/plan_print.html", **context)
+
+
+@session_required
+def plan_pdf(client_id: str) -> Response:
+    """The support plan as a PDF for the person, watermarked with recipient, date and a document id."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.EXPORT)
+    pdf, doc_id = exports.support_plan_pdf(actor, record, recipient=_recipient() or _("the person"),
+                                           title=_title(record), context=_plan_context(record))
+    db.session.commit()
+    return _pdf_response(pdf, f"support-plan-{doc_id}.pdf")
+
+
+def _pdf_response(pdf: bytes, filename: str) -> Response:
+    resp = Response(pdf, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+@session_required
+def referral_pdf(referral_id: str) -> Response:
+    """A referral letter as a PDF; refused (409) unless the person's consent for that recipient is on record."""
+    actor = current_actor()
+    referral, record = plan_ops.get_referral(actor, referral_id)
+    pdf, doc_id = exports.referral_pdf(actor, record, referral, pseudonym=pseudonym(record))
+    db.session.commit()
+    return _pdf_response(pdf, f"referral-{doc_id}.pdf")
 
 
 @session_required
@@ -152,6 +194,10 @@ def referral_letter(referral_id: str) -> Response:
     referral, record = plan_ops.get_referral(actor, referral_id)
     data = referral.unseal("data_enc", {})
     service = db.session.get(plan_ops.ReferralService, data.get("service_id"))
+    if service is None or referral_consent(record, service.id) is None:
+        raise CaseworkError(_("There is no recorded consent from the person for sharing with this service now, "
+                              "so no referral letter can be made. Record the consent first."),
+                            code="letter_without_consent")
     audit(actor, "export", "referral_letter", referral.id, client_id=record.id,
           purpose=f"referral letter to service {service.id if service else '?'}")
     db.session.commit()
