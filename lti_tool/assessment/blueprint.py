@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import views_api, views_clients, views_concerns, views_occasions, views_org, views_plan, views_training
+from . import (
+    views_api,
+    views_clients,
+    views_concerns,
+    views_occasions,
+    views_org,
+    views_plan,
+    views_rights,
+    views_training,
+)
 from .views_common import template_helpers
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment", template_folder="templates",
@@ -35,6 +44,8 @@ _RULES = (
     ("/clients/<client_id>/close", "close", views_clients.close, POST),
     ("/clients/<client_id>/restrict", "restrict", views_clients.restrict, POST),
     ("/clients/<client_id>/erase", "erase", views_clients.erase, BOTH),
+    ("/clients/<client_id>/requests", "requests", views_rights.requests, BOTH),
+    ("/clients/<client_id>/requests/<request_id>/decide", "decide_request", views_rights.decide, POST),
     # occasions, profile, change
     ("/clients/<client_id>/occasions/new", "new_occasion", views_occasions.new_occasion, BOTH),
     ("/occasions/<occasion_id>", "occasion", views_occasions.occasion, BOTH),

@@ -340,6 +340,33 @@ class Concern(Sealed, Base):
     decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
 
 
+class RightsRequest(Sealed, Base):
+    """A request of the person about their record (GDPR Art. 15-18): what they asked, the decision, who made it
+    and when, and the change made. The controller answers within one month (Art. 12(3))."""
+
+    __tablename__ = "assessment_rights_request"
+    __sealed__ = ("request_enc", "decision_enc")
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("assessment_client.id", ondelete="CASCADE"), index=True)
+    #: ``correction`` (Art. 16), ``restriction`` (Art. 18), ``erasure`` (Art. 17) or ``access`` (Art. 15).
+    kind: Mapped[str] = mapped_column(String(20))
+    #: ``open`` until decided.
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    #: The day the request reached the organisation; the answer is due one month later.
+    received_on: Mapped[dt.date]
+    due_on: Mapped[dt.date]
+    #: Sealed {asked}: what the person asked for, in their words where possible.
+    request_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    recorded_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[created_at]
+    #: ``granted``, ``partly`` or ``refused`` once decided.
+    outcome: Mapped[Optional[str]] = mapped_column(String(10))
+    #: Sealed {reason, change_made}.
+    decision_enc: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    decided_at: Mapped[Optional[dt.datetime]]
+
+
 #: Case tables in deletion order (children first), for purge and erasure.
-CASE_TABLES: tuple[Any, ...] = (Referral, Concern, SupportAction, DomainEntry, Occasion, Consent,
-                                       InformationRecord, IdentityRecord, Client)
+CASE_TABLES: tuple[Any, ...] = (RightsRequest, Referral, Concern, SupportAction, DomainEntry, Occasion, Consent,
+                                InformationRecord, IdentityRecord, Client)
