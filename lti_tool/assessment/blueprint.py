@@ -12,6 +12,7 @@ from . import (
     views_org,
     views_plan,
     views_rights,
+    views_selfaccess,
     views_training,
 )
 from .views_common import template_helpers
@@ -45,6 +46,11 @@ _RULES = (
     ("/clients/<client_id>/restrict", "restrict", views_clients.restrict, POST),
     ("/clients/<client_id>/erase", "erase", views_clients.erase, BOTH),
     ("/clients/<client_id>/requests", "requests", views_rights.requests, BOTH),
+    ("/clients/<client_id>/legal-conditions", "legal_conditions", views_selfaccess.legal, POST),
+    ("/clients/<client_id>/self-access", "new_code", views_selfaccess.new_code, POST),
+    ("/clients/<client_id>/self-access/<access_id>/revoke", "revoke_code", views_selfaccess.revoke_code, POST),
+    # the person's own page (a self-access code, no LMS session)
+    ("/my", "my_record", views_selfaccess.my_record, BOTH),
     ("/clients/<client_id>/requests/<request_id>/decide", "decide_request", views_rights.decide, POST),
     # occasions, profile, change
     ("/clients/<client_id>/occasions/new", "new_occasion", views_occasions.new_occasion, BOTH),

@@ -79,18 +79,28 @@ def _pdf(template: str, watermark: Watermark, **context: Any) -> bytes:
                                       "page instead, and tell the tool's operator.")) from exc
 
 
+def _purpose(text: str, legal: str) -> str:
+    return f"{text} with legal conditions" if legal else text
+
+
 def support_plan_pdf(actor: Actor, client: Client, *, recipient: str, title: str, context: dict[str, Any]
                      ) -> tuple[bytes, str]:
-    """Render the support plan for the person; audit the export under a new document id. Returns (pdf, id)."""
+    """Render the support plan for the person; audit the export under a new document id. Returns (pdf, id).
+
+    ``context["legal_conditions"]`` is set only when the practitioner chose to include them.
+    """
     doc_id = new_document_id("SP")
     mark = Watermark(recipient, utcnow().date(), doc_id)
     pdf = _pdf("assessment/pdf/plan.html", mark, title=title, **context)
-    audit(actor, "export", "plan_pdf", doc_id, client_id=client.id, purpose="support plan PDF")
+    audit(actor, "export", "plan_pdf", doc_id, client_id=client.id,
+          purpose=_purpose("support plan PDF", context.get("legal_conditions", "")))
     return pdf, doc_id
 
 
-def referral_pdf(actor: Actor, client: Client, referral: Referral, *, pseudonym: str) -> tuple[bytes, str]:
-    """Render a referral letter, only while the person's consent for that recipient is on record."""
+def referral_pdf(actor: Actor, client: Client, referral: Referral, *, pseudonym: str, legal_conditions: str = ""
+                 ) -> tuple[bytes, str]:
+    """Render a referral letter, only while the person's consent for that recipient is on record. The legal
+    conditions go to the other service only when the practitioner chose to include them (``legal_conditions``)."""
     from ..extensions import db
 
     data = referral.unseal("data_enc", {})
@@ -102,7 +112,7 @@ def referral_pdf(actor: Actor, client: Client, referral: Referral, *, pseudonym:
     doc_id = new_document_id("RL")
     mark = Watermark(service.name, utcnow().date(), doc_id)
     pdf = _pdf("assessment/pdf/referral.html", mark, title=_("Referral to %(s)s", s=service.name), data=data,
-               service=service, referral=referral, pseudonym=pseudonym)
+               service=service, referral=referral, pseudonym=pseudonym, legal_conditions=legal_conditions)
     audit(actor, "export", "referral_pdf", doc_id, client_id=client.id,
-          purpose=f"referral letter PDF to service {service.id}")
+          purpose=_purpose(f"referral letter PDF to service {service.id}", legal_conditions))
     return pdf, doc_id

@@ -49,6 +49,13 @@ class Organisation(Base):
     privacy_notice_version: Mapped[str] = mapped_column(String(40), default="1.0", server_default="1.0")
     #: Whether the optional identity vault (names and identifiers) may be used at all (DP-1).
     identity_vault_enabled: Mapped[bool_false]
+    #: The optional "legal conditions relevant to support" field (DP-2, Art. 10): off until the controller
+    #: switches it on with the legal basis recorded below.
+    legal_conditions_enabled: Mapped[bool_false]
+    #: The legal basis the controller recorded for the field (organisation data, not client data).
+    legal_conditions_basis: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Optional client self-access (DP-5): time-limited codes the person uses to read their plan and record.
+    self_access_enabled: Mapped[bool_false]
     created_at: Mapped[created_at]
 
 
@@ -191,11 +198,14 @@ class Client(Sealed, Base):
     """A person supported by the organisation, known only by a pseudonym the organisation chose."""
 
     __tablename__ = "assessment_client"
-    __sealed__ = ("pseudonym_enc",)
+    __sealed__ = ("pseudonym_enc", "legal_conditions_enc")
 
     #: The practitioner whose caseload this is.
     practitioner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
     pseudonym_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Sealed "legal conditions relevant to support" (e.g. "must not contact X", "curfew"); only when the
+    #: organisation has switched the field on (DP-2).
+    legal_conditions_enc: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
     #: ``open`` or ``closed``; retention counts from ``closed_at``.
     status: Mapped[str] = mapped_column(String(10), default="open")
     #: Processing restricted on the client's request (Art. 18): readable, not editable.
@@ -367,6 +377,25 @@ class RightsRequest(Sealed, Base):
     decided_at: Mapped[Optional[dt.datetime]]
 
 
+class SelfAccess(Sealed, Base):
+    """A time-limited, revocable code the person uses to read their own plan and record (DP-5, optional).
+
+    Only a hash of the code is stored; the code is shown once to the practitioner, who gives it to the person.
+    """
+
+    __tablename__ = "assessment_self_access"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("assessment_client.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the code.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[Optional[dt.datetime]]
+    revoked_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    last_used_at: Mapped[Optional[dt.datetime]]
+
+
 #: Case tables in deletion order (children first), for purge and erasure.
-CASE_TABLES: tuple[Any, ...] = (RightsRequest, Referral, Concern, SupportAction, DomainEntry, Occasion, Consent,
+CASE_TABLES: tuple[Any, ...] = (SelfAccess, RightsRequest, Referral, Concern, SupportAction, DomainEntry, Occasion, Consent,
                                 InformationRecord, IdentityRecord, Client)

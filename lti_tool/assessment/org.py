@@ -103,20 +103,38 @@ def user_label(user: LtiUser | None) -> str:
 
 
 def update_settings(actor: Actor, *, casework_enabled: bool, retention_months: int, privacy_notice_version: str,
-                    identity_vault_enabled: bool) -> None:
-    """Change the organisation's settings."""
+                    identity_vault_enabled: bool, legal_conditions_enabled: bool = False,
+                    legal_conditions_basis: str = "", self_access_enabled: bool = False) -> None:
+    """Change the organisation's settings. The optional features are off unless switched on here; the legal
+    conditions field needs the legal basis the controller relies on, recorded with it."""
     if not 1 <= retention_months <= RETENTION_MAX_MONTHS:
         raise CaseworkError(_("Retention must be between 1 and %(n)d months.", n=RETENTION_MAX_MONTHS),
                             code="retention_months")
     if not privacy_notice_version.strip():
         raise CaseworkError(_("Give the version of your privacy notice."), code="notice_version")
+    basis = legal_conditions_basis.strip()[:2000]
+    if legal_conditions_enabled and not basis:
+        raise CaseworkError(_("Record the legal basis for the legal conditions field (for example the national law "
+                              "that allows it, under GDPR Art. 10) before switching it on."),
+                            code="legal_conditions_basis")
     org = actor.organisation
+    changes = []
+    if org.legal_conditions_enabled != legal_conditions_enabled or (legal_conditions_enabled and
+                                                                    org.legal_conditions_basis != basis):
+        changes.append("legal_conditions_on" if legal_conditions_enabled else "legal_conditions_off")
+    if org.self_access_enabled != self_access_enabled:
+        changes.append("self_access_on" if self_access_enabled else "self_access_off")
+    org.legal_conditions_enabled = legal_conditions_enabled
+    org.legal_conditions_basis = basis if legal_conditions_enabled else org.legal_conditions_basis
+    org.self_access_enabled = self_access_enabled
     org.casework_enabled = casework_enabled
     org.retention_months = retention_months
     org.privacy_notice_version = privacy_notice_version.strip()[:40]
     org.identity_vault_enabled = identity_vault_enabled
     db.session.flush()
     _event(actor, "settings", "organisation", str(org.id))
+    for change in changes:
+        _event(actor, change, "organisation", str(org.id))
 
 
 def platform_users(actor: Actor) -> list[LtiUser]:

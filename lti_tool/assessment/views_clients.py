@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import Response, request
 
+from ..db import utcnow
 from ..extensions import db
 from ..lti.session import session_required
 from . import operations as ops
+from . import selfaccess
 from .errors import CaseworkError
 from .occasions import occasions
 from .plan import directory, overdue_counts
@@ -60,7 +62,10 @@ def client(client_id: str) -> Response:
     context = dict[str, Any](actor=actor, client=record, pseudonym=ops.pseudonym(record),
                              allowed=actions_for(actor, record), consents=ops.consents(record),
                              information=ops.information_records(record), occasions=occasions(record),
-                             block=ops.processing_block(record), bases=ops.LAWFUL_BASES)
+                             block=ops.processing_block(record), bases=ops.LAWFUL_BASES,
+                             legal_conditions=ops.legal_conditions(record, actor.organisation),
+                             codes=selfaccess.codes(record) if actor.organisation.self_access_enabled else [],
+                             now=utcnow())
     db.session.commit()
     return page("assessment/client.html", **context)
 

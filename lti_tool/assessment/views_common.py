@@ -42,6 +42,7 @@ NOTICES = {
     "identity_saved": _l("Identity details saved."),
     "request_recorded": _l("Request recorded. The answer is due within one month."),
     "request_decided": _l("Decision recorded."),
+    "code_revoked": _l("The code no longer works."),
 }
 
 

@@ -28,7 +28,10 @@ def settings() -> Response:
             org_ops.update_settings(actor, casework_enabled=form_bool("casework_enabled"),
                                     retention_months=form_int("retention_months") or 0,
                                     privacy_notice_version=f.get("privacy_notice_version", ""),
-                                    identity_vault_enabled=form_bool("identity_vault_enabled"))
+                                    identity_vault_enabled=form_bool("identity_vault_enabled"),
+                                    legal_conditions_enabled=form_bool("legal_conditions_enabled"),
+                                    legal_conditions_basis=f.get("legal_conditions_basis", ""),
+                                    self_access_enabled=form_bool("self_access_enabled"))
         except CaseworkError as exc:
             db.session.rollback()
             error = exc.detail

@@ -13,8 +13,8 @@ from ..lti.session import session_required
 from . import exports
 from . import plan as plan_ops
 from .errors import CaseworkError
-from .occasions import occasion_fields, occasions, priorities, profile_rows
-from .operations import consents, information_records, processing_block, pseudonym, referral_consent
+from .occasions import occasions, priorities, profile_rows
+from .operations import consents, legal_conditions, processing_block, pseudonym, referral_consent
 from .privacy import audit, default_purpose
 from .roles import Action, actions_for, current_actor, get_client
 from .views_common import go, page
@@ -61,6 +61,7 @@ def plan(client_id: str) -> Response:
                              items=plan_ops.plan_items(record), groups=plan_ops.suggestions_by_area(record),
                              agreed=agreed, key_strengths=key_strengths, owners=plan_ops.OWNERS,
                              statuses=plan_ops.STATUSES, error=error, latest=latest,
+                             has_legal=bool(legal_conditions(record, actor.organisation)),
                              allowed=actions_for(actor, record), block=processing_block(record))
     db.session.commit()
     return page("assessment/plan.html", status=422 if error else 200, **context)
@@ -91,6 +92,13 @@ def _plan_context(record: Any) -> dict[str, Any]:
                 formulation=latest.unseal("formulation_enc", "") if latest else "")
 
 
+def _chosen_legal(actor: Any, record: Any) -> str:
+    """The legal conditions, only when the organisation uses the field and the practitioner ticked to include them."""
+    if request.args.get("include_legal") not in ("1", "on"):
+        return ""
+    return legal_conditions(record, actor.organisation)
+
+
 def _title(record: Any) -> str:
     choice = request.args.get("title", "neutral")
     return exports.plan_title(choice if choice in exports.TITLE_CHOICES else "neutral", recipient=_recipient(),
@@ -108,7 +116,8 @@ def print_plan(client_id: str) -> Response:
     # The recipient is free text (it may be a name), so it goes on the watermark only, not in the log.
     audit(actor, "export", "plan", "", client_id=record.id, purpose="printed support plan")
     context = dict[str, Any](client=record, recipient=_recipient() or _("the person"), printed_at=utcnow(),
-                             title=_title(record), **_plan_context(record))
+                             title=_title(record), legal_conditions=_chosen_legal(actor, record),
+                             **_plan_context(record))
     db.session.commit()
     return page("assessment/plan_print.html", **context)
 
@@ -119,7 +128,9 @@ def plan_pdf(client_id: str) -> Response:
     actor = current_actor()
     record = get_client(actor, client_id, Action.EXPORT)
     pdf, doc_id = exports.support_plan_pdf(actor, record, recipient=_recipient() or _("the person"),
-                                           title=_title(record), context=_plan_context(record))
+                                           title=_title(record), context={
+                                               **_plan_context(record),
+                                               "legal_conditions": _chosen_legal(actor, record)})
     db.session.commit()
     return _pdf_response(pdf, f"support-plan-{doc_id}.pdf")
 
@@ -137,7 +148,8 @@ def referral_pdf(referral_id: str) -> Response:
     """A referral letter as a PDF; refused (409) unless the person's consent for that recipient is on record."""
     actor = current_actor()
     referral, record = plan_ops.get_referral(actor, referral_id)
-    pdf, doc_id = exports.referral_pdf(actor, record, referral, pseudonym=pseudonym(record))
+    pdf, doc_id = exports.referral_pdf(actor, record, referral, pseudonym=pseudonym(record),
+                                       legal_conditions=_chosen_legal(actor, record))
     db.session.commit()
     return _pdf_response(pdf, f"referral-{doc_id}.pdf")
 
@@ -145,17 +157,14 @@ def referral_pdf(referral_id: str) -> Response:
 @session_required
 def client_export(client_id: str) -> Response:
     """The person's own record in plain language (Art. 15), for them to keep."""
+    from .views_selfaccess import record_context
+
     actor = current_actor()
     record = get_client(actor, client_id, Action.EXPORT)
-    done = occasions(record, completed_only=True)
-    sections = [(o, profile_rows(o), occasion_fields(o)) for o in done]
     audit(actor, "export", "client_record", "", client_id=record.id, purpose="copy of own record for the person")
-    context = dict[str, Any](client=record, pseudonym=pseudonym(record), sections=sections, consents=consents(record),
-                             information=information_records(record), actions=plan_ops.support_actions(record),
-                             referrals=plan_ops.referrals(record), owners=plan_ops.OWNERS, statuses=plan_ops.STATUSES,
-                             recipient=pseudonym(record), printed_at=utcnow())
+    context = record_context(record)
     db.session.commit()
-    return page("assessment/client_export.html", **context)
+    return page("assessment/client_export.html", recipient=context["pseudonym"], **context)
 
 
 @session_required
@@ -182,6 +191,7 @@ def referrals(client_id: str) -> Response:
     context = dict[str, Any](actor=actor, client=record, pseudonym=pseudonym(record),
                              referrals=plan_ops.referrals(record), services=services,
                              consented=[s for s in services if s.id in active], error=error,
+                             has_legal=bool(legal_conditions(record, actor.organisation)),
                              allowed=actions_for(actor, record), form=request.form)
     db.session.commit()
     return page("assessment/referrals.html", status=422 if error else 200, **context)
@@ -199,8 +209,10 @@ def referral_letter(referral_id: str) -> Response:
                               "so no referral letter can be made. Record the consent first."),
                             code="letter_without_consent")
     audit(actor, "export", "referral_letter", referral.id, client_id=record.id,
-          purpose=f"referral letter to service {service.id if service else '?'}")
+          purpose=f"referral letter to service {service.id}" + (" with legal conditions"
+                                                                  if _chosen_legal(actor, record) else ""))
     db.session.commit()
     return page("assessment/referral_letter.html", client=record, pseudonym=pseudonym(record), referral=referral,
-                data=data, service=service, recipient=service.name if service else "", printed_at=utcnow())
+                data=data, service=service, recipient=service.name if service else "", printed_at=utcnow(),
+                legal_conditions=_chosen_legal(actor, record))
 
