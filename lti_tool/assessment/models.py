@@ -33,14 +33,29 @@ def case_cipher() -> CaseCipher:
     return current_app.extensions["r2com"]["case_cipher"]
 
 
+def _default_scope(context: Any) -> str:
+    """An organisation made without an explicit scope is its platform's (the one-per-platform default)."""
+    return f"platform:{context.get_current_parameters()['platform_id']}"
+
+
 class Organisation(Base):
-    """A tenant: one platform registration and the settings its controller chose."""
+    """A tenant: a platform registration, or one deployment of it, and the settings its controller chose.
+
+    By default the whole platform is one organisation. When several NGOs share a platform (a Canvas
+    sub-account each, a Moodle tenant each), the operator gives a deployment its own organisation: its own
+    keys, roles, referral directory, retention and casework switch. Launches through that deployment then
+    belong to it; every other deployment stays with the platform's organisation.
+    """
 
     __tablename__ = "assessment_organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The platform registration this organisation is.
-    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), unique=True)
+    #: The platform registration this organisation belongs to.
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), index=True)
+    #: The deployment this organisation is, or empty for the platform-wide organisation.
+    deployment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_deployment.id", ondelete="SET NULL"))
+    #: ``platform:<platform id>`` or ``deployment:<deployment row id>``: one organisation per scope.
+    scope_key: Mapped[str] = mapped_column(String(40), unique=True, default=_default_scope)
     #: Real-client casework is off until an administrator turns it on (after the DPIA).
     casework_enabled: Mapped[bool_false]
     #: Months after a case is closed before its records are deleted (DP-10).

@@ -41,7 +41,7 @@ def settings() -> Response:
     db.session.commit()  # the organisation row may have just been created
     return page("assessment/settings.html", status=422 if error else 200, actor=actor, org=actor.organisation,
                 grants=org_ops.role_grants(actor), users=org_ops.platform_users(actor), roles=ROLE_LABELS,
-                user_label=org_ops.user_label, error=error)
+                user_label=org_ops.user_label, error=error, scope=org_ops.scope_label(actor.organisation))
 
 
 @session_required
