@@ -128,3 +128,17 @@ def requests_for(actor: Actor, client: Client) -> list[RequestView]:
         views.append(RequestView(row, asked, decision.get("reason", ""), decision.get("change_made", ""),
                                  row.status == "open" and row.due_on < today, trail))
     return sorted(views, key=lambda v: (v.row.status != "open", v.row.due_on, v.row.recorded_at))
+
+
+def open_requests(clients: list[Client]) -> dict[str, tuple[int, dt.date]]:
+    """For the caseload: per client id, how many requests are open and the earliest due date."""
+    if not clients:
+        return {}
+    rows = db.session.execute(select(RightsRequest.client_id, RightsRequest.due_on).where(
+        RightsRequest.client_id.in_([c.id for c in clients]), RightsRequest.status == "open",
+        RightsRequest.organisation_id == clients[0].organisation_id)).all()
+    out: dict[str, tuple[int, dt.date]] = {}
+    for client_id, due in rows:
+        count, first = out.get(client_id, (0, due))
+        out[client_id] = (count + 1, min(first, due))
+    return out

@@ -14,6 +14,7 @@ from . import selfaccess
 from .errors import CaseworkError
 from .occasions import occasions
 from .plan import directory, overdue_counts
+from .rights import open_requests
 from .privacy import audit, default_purpose, scrub_storage
 from .roles import Action, actions_for, current_actor, get_client, require_casework
 from .views_common import form_bool, form_int, go, page
@@ -29,9 +30,11 @@ def caseload() -> Response:
         return page("assessment/no_access.html", status=403, actor=actor)
     clients = ops.caseload(actor)
     overdue = overdue_counts([c for c, _name in clients if c.status == "open"])
+    requests = open_requests([c for c, _name in clients])
     audit(actor, "view", "caseload", str(actor.org_id))
     db.session.commit()
-    return page("assessment/caseload.html", actor=actor, clients=clients, overdue=overdue)
+    return page("assessment/caseload.html", actor=actor, clients=clients, overdue=overdue, requests=requests,
+                today=utcnow().date())
 
 
 @session_required

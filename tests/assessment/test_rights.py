@@ -110,3 +110,12 @@ def test_requests_are_linked_from_the_client_pages(as_, world: World) -> None:
     p = as_("practitioner")
     c = full_case(p).client_id
     assert re.search(rf'href="/assessment/clients/{c}/requests\?', text(p.get(f"/assessment/clients/{c}")))
+
+
+def test_the_caseload_shows_open_requests_and_their_deadline(as_, world: World) -> None:
+    p = as_("practitioner")
+    c = full_case(p).client_id
+    record(p, c, "correction", "Wrong town.", "2026-01-31")
+    caseload = text(p.get("/assessment/"))
+    assert "1, answer due by 2026-02-28" in caseload and "(overdue)" in caseload
+    assert f"/assessment/clients/{c}/requests" in caseload
