@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import views_dashboard, views_manual, views_module, views_picker, views_quiz
+from . import views_dashboard, views_manual, views_module, views_pdf, views_picker, views_quiz
 
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -31,6 +31,12 @@ _RULES = (
     ("/manual/glossary", "glossary", views_manual.glossary, GET),
     ("/manual/chapters/<chapter_id>", "chapter", views_manual.chapter, GET),
     ("/manual/chapters/<chapter_id>/read", "chapter_read", views_manual.chapter_read, POST),
+    # PDF downloads
+    ("/manual.pdf", "guide_pdf", views_pdf.guide_pdf, GET),
+    ("/manual/chapters/<chapter_id>.pdf", "chapter_pdf", views_pdf.chapter_pdf, GET),
+    ("/manual/chapters/<chapter_id>/checklist.pdf", "checklist_pdf", views_pdf.checklist_pdf, GET),
+    ("/modules/<module_id>.pdf", "module_pdf", views_pdf.module_pdf, GET),
+    ("/attempts/<int:attempt_id>/result.pdf", "result_pdf", views_pdf.result_pdf, GET),
     # trainer dashboard
     ("/dashboard", "dashboard", views_dashboard.dashboard, GET),
     ("/dashboard.csv", "dashboard_csv", views_dashboard.dashboard_csv, GET),
