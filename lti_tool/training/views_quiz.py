@@ -8,6 +8,7 @@ from ..extensions import db
 from ..lti.session import current_session, session_required
 from . import quiz as ops
 from .catalog import content_lang, module_of, turl
+from .certificates import certificate_of, issue_if_earned
 from .errors import AttemptSubmitted
 from .grading import send_quiz_result
 from .models import AttemptState
@@ -48,6 +49,8 @@ def attempt(attempt_id: int) -> Response:
         if request.form.get("action") == "submit":
             ops.submit(session, att, answers)
             send_quiz_result(session, att, mod.title)
+            if att.passed:
+                issue_if_earned(session, content_lang())
             db.session.commit()
             return redirect(turl("training.result", attempt_id=att.id), code=303)
         ops.save_answers(att, answers)
@@ -77,4 +80,5 @@ def result(attempt_id: int) -> Response:
     questions = [the_quiz.question(qid) for qid in att.layout.get("questions", [])]
     return render("training/result.html", package=package, module=mod, quiz=the_quiz, attempt=att,
                   questions=questions, layout=att.layout, answers=att.answers or {}, results=att.results or {},
-                  left=left, delivery=delivery, own=att.user_id == session.user_id)
+                  left=left, delivery=delivery, own=att.user_id == session.user_id,
+                  certificate=certificate_of(session.context_id, session.user_id) if att.passed else None)
