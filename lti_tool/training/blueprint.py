@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from . import timing as _timing  # noqa: F401  (the model is part of the schema)
 from . import (views_certificates, views_dashboard, views_manual, views_module, views_pdf, views_picker,
-               views_quiz, views_stats)
+               views_quiz, views_stats, views_time)
 
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -46,6 +46,7 @@ _RULES = (
     ("/certificates", "certificates", views_certificates.holders, GET),
     ("/certificates.csv", "certificates_csv", views_certificates.holders_csv, GET),
     ("/certificates/<int:cert_id>/revoke", "certificate_revoke", views_certificates.revoke, POST),
+    ("/extra-time", "extra_time", views_time.extra_time, BOTH),
     # question statistics
     ("/stats", "stats_index", views_stats.stats_index, GET),
     ("/stats/<module_id>", "stats", views_stats.stats, GET),
