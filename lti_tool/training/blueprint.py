@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from . import timing as _timing  # noqa: F401  (the model is part of the schema)
-from . import (views_certificates, views_dashboard, views_manual, views_module, views_pdf, views_picker,
-               views_quiz, views_stats, views_time)
+from . import (views_certificates, views_dashboard, views_exports, views_manual, views_module, views_pdf,
+               views_picker, views_quiz, views_stats, views_time)
 
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -47,6 +47,7 @@ _RULES = (
     ("/certificates.csv", "certificates_csv", views_certificates.holders_csv, GET),
     ("/certificates/<int:cert_id>/revoke", "certificate_revoke", views_certificates.revoke, POST),
     ("/extra-time", "extra_time", views_time.extra_time, BOTH),
+    ("/cartridge.imscc", "cartridge", views_exports.cartridge, GET),
     # question statistics
     ("/stats", "stats_index", views_stats.stats_index, GET),
     ("/stats/<module_id>", "stats", views_stats.stats, GET),

@@ -101,3 +101,4 @@ def revoke(cert_id: int) -> Response:
     certs.revoke(current_session(), cert_id)
     db.session.commit()
     return redirect(turl("training.certificates", revoked="1"), code=303)
+
