@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 import segno
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -175,15 +176,23 @@ def issue_if_earned(session: ToolSession, lang: str | None = None) -> Certificat
     return cert
 
 
+class CertificateNotFound(NotFound):
+    """No certificate has this code (or none in this course)."""
+
+    code = "certificate_not_found"
+    title = _l("We could not find this certificate")
+    hint = _l("Check the address: copy it in full from the certificate, or scan its QR code again.")
+
+
 def by_code(code: str) -> Certificate:
     """Return a certificate by its verification code.
 
     Raises:
-        NotFound: No certificate has that code.
+        CertificateNotFound: No certificate has that code.
     """
     cert = db.session.execute(select(Certificate).where(Certificate.code == code[:40])).scalar()
     if cert is None:
-        raise NotFound("No certificate has this verification code.", code="certificate_not_found")
+        raise CertificateNotFound("No certificate has this verification code.")
     return cert
 
 
@@ -201,7 +210,7 @@ def revoke(session: ToolSession, cert_id: int) -> Certificate:
     """
     cert = db.session.get(Certificate, cert_id)
     if cert is None or cert.context_id != session.context_id:
-        raise NotFound("There is no such certificate in this course.", code="certificate_not_found")
+        raise CertificateNotFound("There is no such certificate in this course.")
     if cert.revoked_at is None:
         cert.revoked_at, cert.revoked_by = utcnow(), session.user_id
         db.session.flush()

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from flask import Response, current_app, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..content import model as m
 from ..pdf import PdfUnavailable, render_pdf
@@ -40,6 +41,8 @@ class PdfNotAvailable(TrainingError):
 
     status = 503
     code = "pdf_unavailable"
+    title = _l("PDF files cannot be made right now")
+    hint = _l("Use your browser's print function instead, or try again later.")
 
 
 @dataclass(frozen=True)

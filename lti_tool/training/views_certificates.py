@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..lti.session import current_session, instructor_required, session_required
@@ -20,6 +21,8 @@ class CertificateRevoked(TrainingError):
 
     status = 410
     code = "certificate_revoked"
+    title = _l("This certificate was revoked")
+    hint = _l("The organisation that issued it revoked it. Talk to your trainer if you think this is a mistake.")
 
 
 @session_required
@@ -46,9 +49,7 @@ def certificate_pdf() -> Response:
     session = current_session()
     cert = certs.certificate_of(session.context_id, session.user_id)
     if cert is None:
-        from ..errors import NotFound
-
-        raise NotFound("You have no certificate in this course yet.", code="certificate_not_found")
+        raise certs.CertificateNotFound("You have no certificate in this course yet.")
     if cert.revoked:
         raise CertificateRevoked(_("This certificate was revoked by the organisation that issued it."))
     url = certs.verify_url(cert)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Response, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..errors import AppError
@@ -23,6 +24,8 @@ class BadFilter(AppError):
 
     status = 400
     code = "bad_filter"
+    title = _l("A filter could not be read")
+    hint = _l("Use dates in the form YYYY-MM-DD, for example 2026-03-31, with the first date before the last.")
 
 
 def _date(name: str) -> dt.date | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, redirect, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..errors import AppError
@@ -20,6 +21,8 @@ class BadExtraTime(AppError):
 
     status = 400
     code = "bad_extra_time"
+    title = _l("The extra time could not be saved")
+    hint = _l("Choose a learner of this course and one of the amounts offered.")
 
 
 def _learners(context_id: int) -> list[tuple[int, str, str]]:
