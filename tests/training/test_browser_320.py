@@ -115,6 +115,8 @@ def journeys(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         "stats": f"/training/stats/{M1}?ltik={trainer}",
         "certificates": f"/training/certificates?ltik={trainer}",
         "extra time": f"/training/extra-time?ltik={trainer}",
+        "case exercise": f"/assessment/training/cases/c01-daniel?ltik={world.session('l4')}",
+        "link not set up": f"/lti/home?ltik={world.session('l3', custom={}, link=False)}",
         "not found": f"/training/modules/no-such-module?ltik={ana}",
     }
     yield tool.url, pages
