@@ -93,6 +93,17 @@ def journeys(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         code = db.session.query(Certificate).filter_by(user_id=world.users["ana"]).one().code
     module = content.module(M1)
     l5 = world.session("l5")
+    l4 = world.session("l4")
+    case = client.get("/assessment/training/cases/c01-daniel", query_string={"ltik": l4})
+    case_url = case.headers["Location"].split("?")[0]
+    reference = next(c for c in content.case_set().cases if c.id == "c01-daniel").reference_profile
+    form = {"action": "complete", "formulation": "Wants to build things.", "ltik": l4}
+    for domain, rating in reference.items():
+        form.update({f"{domain}.need": str(rating.need), f"{domain}.strength": str(rating.strength),
+                     f"{domain}.discussed": "discussed", f"{domain}.evidence_note": "; ".join(rating.key_facts),
+                     f"{domain}.client_view": "not_asked"})
+    done = client.post(case_url, data=form)
+    assert done.status_code == 303 and "/result" in done.headers["Location"], done.get_data(as_text=True)[:300]
     pages = {
         "course": f"/training/course?ltik={ana}",
         "module": f"/training/modules/{M1}?ltik={ana}",
@@ -115,7 +126,8 @@ def journeys(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         "stats": f"/training/stats/{M1}?ltik={trainer}",
         "certificates": f"/training/certificates?ltik={trainer}",
         "extra time": f"/training/extra-time?ltik={trainer}",
-        "case exercise": f"/assessment/training/cases/c01-daniel?ltik={world.session('l4')}",
+        "case exercise": f"/assessment/training/cases/c01-daniel?ltik={world.session('l3')}",
+        "case exercise result": f"{case_url}/result?ltik={l4}",
         "link not set up": f"/lti/home?ltik={world.session('l3', custom={}, link=False)}",
         "not found": f"/training/modules/no-such-module?ltik={ana}",
     }
