@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, current_app
+from flask import Response
 from flask_babel import gettext as _
 
 from ..errors import NotFound
@@ -14,10 +14,6 @@ from . import quiz as ops
 from .catalog import chapter_of, content_lang, module_of, package_of
 from .models import AttemptState
 from .review import review
-
-
-def _fragments():
-    return current_app.extensions["r2com"]["training_fragments"]
 
 
 #: The guide PDF is the same for every reader of one package version and language, and takes seconds to make.
