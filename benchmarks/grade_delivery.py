@@ -7,6 +7,12 @@ across N/24 line items, so no score supersedes another and every one is posted.
     .venv/bin/python benchmarks/grade_delivery.py                       # SQLite, 3000 scores, 1 worker
     .venv/bin/python benchmarks/grade_delivery.py --database postgresql+psycopg://postgres@127.0.0.1:5432/grades_bench
     .venv/bin/python benchmarks/grade_delivery.py --scores 600 --latency 0.05 --concurrency 8   # a distant LMS
+    .venv/bin/python benchmarks/grade_delivery.py --backlog 100000   # enqueue and deliver beside 100,000 pending
+
+With ``--backlog N`` the run first enqueues the scores into an empty outbox, then adds N pending rows (other
+learners' scores waiting for a retry after an LMS outage, as the back-off leaves them), enqueues the scores
+again (new values, so every one is a new row) and delivers them; it prints enqueue time per score for the
+empty and the full outbox and their ratio (target: within 20 %), and the delivery rate (target: >= 300/s).
 """
 
 from __future__ import annotations
@@ -22,15 +28,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
+import datetime as dt  # noqa: E402
+
+from sqlalchemy import func, insert, select, update  # noqa: E402
 
 from lti_tool import create_app  # noqa: E402
 from lti_tool.devplatform.server import serve, start_platform  # noqa: E402
+from lti_tool.db import utcnow  # noqa: E402
 from lti_tool.extensions import db  # noqa: E402
 from lti_tool.lti.models import Context, Deployment, LtiUser, Platform  # noqa: E402
 from lti_tool.lti.registration import add_platform  # noqa: E402
 from lti_tool.lti.session import ToolSession  # noqa: E402
 from lti_tool.services import enqueue_score  # noqa: E402
+from lti_tool.services.outbox import to_iso_ms  # noqa: E402
 from lti_tool.services.models import DeliveryStatus, GradeOutbox  # noqa: E402
 from lti_tool.services.worker import DeliveryWorker  # noqa: E402
 
@@ -48,6 +58,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds the platform waits before answering each score (a distant LMS)")
     parser.add_argument("--database", default=None, help="SQLAlchemy URL; default a fresh SQLite file")
+    parser.add_argument("--backlog", type=int, default=0, help="pending rows to add before the timed enqueue")
+    parser.add_argument("--due", action="store_true",
+                        help="the backlog is due now (the LMS is back): deliver --scores rows from the full queue")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="r2com-grades-"))
@@ -72,25 +85,49 @@ def main() -> None:
         users = [LtiUser(platform_id=plat.id, sub=sub) for sub in LEARNERS]
         db.session.add_all(users)
         db.session.commit()
-        start = time.perf_counter()
-        for n in range(args.scores):
-            item = items[n // len(LEARNERS)]
-            user = users[n % len(LEARNERS)]
-            claim = {"scope": AGS_SCOPES, "lineitems": platform.url("/api/ags/course-101/lineitems"),
-                     "lineitem": platform.url(f"/api/ags/course-101/lineitems/{item.item_id}")}
-            session = ToolSession("t", "s", user.id, ctx.id, plat.id, None, "learner", "LtiResourceLinkRequest",
-                                  {"ags": claim})
-            enqueue_score(session, source_kind="bench", source_id=str(n), score_given=n % 11, score_maximum=10)
-            if n % 100 == 99:
-                db.session.commit()
-        db.session.commit()
-        enqueue_seconds = time.perf_counter() - start
+        claim = {"scope": AGS_SCOPES, "lineitems": platform.url("/api/ags/course-101/lineitems")}
 
+        def enqueue_all(offset: int) -> float:
+            start = time.perf_counter()
+            for n in range(args.scores):
+                item = items[n // len(LEARNERS)]
+                user = users[n % len(LEARNERS)]
+                session = ToolSession("t", "s", user.id, ctx.id, plat.id, None, "learner", "LtiResourceLinkRequest",
+                                      {"ags": dict(claim, lineitem=platform.url(
+                                          f"/api/ags/course-101/lineitems/{item.item_id}"))})
+                enqueue_score(session, source_kind="bench", source_id=str(n), score_given=(n + offset) % 11,
+                              score_maximum=10)
+                if n % 100 == 99:
+                    db.session.commit()
+            db.session.commit()
+            return time.perf_counter() - start
+
+        empty_seconds = enqueue_all(0)
+        enqueue_seconds = empty_seconds
+        if args.backlog:
+            # Delivered rows leave the due queue; then the backlog of other learners' pending scores.
+            db.session.execute(update(GradeOutbox).values(status=DeliveryStatus.DELIVERED, delivered_at=utcnow()))
+            backlog_item = platform.create_line_item("course-101", cid, "Backlog", 10)
+            _add_backlog(plat.id, ctx.id, args.backlog,
+                         platform.url(f"/api/ags/course-101/lineitems/{backlog_item.item_id}"), args.due)
+            enqueue_seconds = enqueue_all(1)
     if args.latency:
         platform.ags_fault = {"mode": "hang", "hang_seconds": args.latency}
     stop = threading.Event()
     workers = [DeliveryWorker(app, batch_size=args.batch_size, concurrency=args.concurrency) for _ in range(args.workers)]
-    threads = [threading.Thread(target=w.run, args=(stop,), kwargs={"once": True}) for w in workers]
+
+    def deliver_some(worker: DeliveryWorker) -> None:  # --due: the first --scores rows of the full queue
+        with app.app_context():
+            while sent[0] < args.scores:
+                handled = worker.run_once()
+                with sent_lock:
+                    sent[0] += handled
+                if not handled:
+                    break
+
+    sent, sent_lock = [0], threading.Lock()
+    threads = [threading.Thread(target=deliver_some, args=(w,)) if args.due else
+               threading.Thread(target=w.run, args=(stop,), kwargs={"once": True}) for w in workers]
     start = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -101,15 +138,49 @@ def main() -> None:
         delivered = db.session.execute(select(func.count()).select_from(GradeOutbox)
                                        .where(GradeOutbox.status == DeliveryStatus.DELIVERED)).scalar_one()
         db.session.execute(select(Platform.id)).all()
-    print(f"enqueued {args.scores} scores in {enqueue_seconds:.2f}s ({args.scores / enqueue_seconds:.0f}/s)")
+    delivered -= args.scores if args.backlog else 0  # the first round was marked delivered, not sent
+    if args.due:
+        print(f"the backlog was due: the worker(s) handled {sent[0]} rows from a queue of "
+              f"{args.backlog + args.scores}")
+    print(f"enqueue into an empty outbox: {args.scores} scores in {empty_seconds:.2f}s, "
+          f"{empty_seconds / args.scores * 1000:.2f} ms per score")
+    if args.backlog:
+        print(f"enqueue beside {args.backlog} pending rows: {enqueue_seconds / args.scores * 1000:.2f} ms per score, "
+              f"ratio {enqueue_seconds / empty_seconds:.2f} x the empty outbox (target <= 1.20)")
     print(f"delivered {delivered}/{args.scores} scores in {seconds:.2f}s with {args.workers} worker(s): "
           f"{delivered / seconds:.0f} scores/s (concurrency {args.concurrency})")
     print(f"platform received {len(platform.scores)} scores, {platform.score_posts} score POSTs, "
           f"{platform.token_requests} token request(s)")
     running.stop()
     tool.stop()
-    if delivered != args.scores or len(platform.scores) != args.scores:
+    if not args.due and (delivered != args.scores or len(platform.scores) != args.scores):
         sys.exit("not every score was delivered exactly once")
+
+
+def _add_backlog(platform_id: int, context_id: int, count: int, lineitem_url: str, due: bool) -> None:
+    """Insert ``count`` pending rows of the learners for one line item, due for a retry in an hour after
+    an LMS outage (or, ``due``, now: the LMS is back)."""
+    subs = dict(db.session.execute(select(LtiUser.id, LtiUser.sub)).all())  # the timed learners' earlier scores
+    ids = list(subs)
+    now = utcnow()
+    later = now - dt.timedelta(hours=1) if due else now + dt.timedelta(hours=1)
+    rows = []
+    for n in range(count):
+        stamp = now + dt.timedelta(milliseconds=n)
+        rows.append({"platform_id": platform_id, "context_id": context_id, "user_id": ids[n % len(ids)],
+                     "source_kind": "bench", "source_id": f"backlog-{n}", "line_item_key": f"url:backlog-{n // len(ids)}",
+                     "lineitem_url": lineitem_url, "scopes": " ".join(AGS_SCOPES),
+                     "payload": {"userId": subs[ids[n % len(ids)]], "scoreGiven": 1, "scoreMaximum": 10,
+                                 "activityProgress": "Completed", "gradingProgress": "FullyGraded",
+                                 "timestamp": to_iso_ms(stamp)},
+                     "payload_hash": "0" * 64, "timestamp": stamp, "status": DeliveryStatus.PENDING, "attempts": 3,
+                     "next_attempt_at": later, "created_at": now, "updated_at": now})
+        if len(rows) == 5000:
+            db.session.execute(insert(GradeOutbox), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(GradeOutbox), rows)
+    db.session.commit()
 
 
 if __name__ == "__main__":
