@@ -69,6 +69,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, 
 
     app.session_interface = NoCookieSessionInterface()
     app.register_blueprint(web_bp)
+    from .web import assets
+
+    assets.init_app(app)
     register_error_handlers(app)
 
     _init_features(app)
