@@ -40,3 +40,12 @@ _RULES = (
 
 for _rule, _endpoint, _view, _methods in _RULES:
     bp.add_url_rule(_rule, _endpoint, _view, methods=_methods)
+
+
+@bp.url_value_preprocessor
+def _prefetch_progress(endpoint: str | None, values: dict | None) -> None:
+    """A module page reads the learner's progress in that module: ask for it with the session (one round trip)."""
+    if endpoint == "training.page" and values:
+        from flask import g
+
+        g.prefetch_module = values.get("module_id")

@@ -7,6 +7,7 @@ import logging
 import threading
 from typing import Any
 
+from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -43,15 +44,19 @@ MEMO = SeenMemo()
 def seen_state(session: ToolSession, module_id: str) -> tuple[list[str], str | None] | None:
     """Return (pages seen, last page) of the user's module progress, or None.
 
-    This runs on every page view, so it is one plain SQL statement on the request's connection
-    (no ORM compile or identity map: a few times cheaper).
+    This runs on every page view, so it is one plain SQL statement on the launch hot path's driver
+    connections (:meth:`~lti_tool.lti.hotpath.HotStore.fetch_one`): no ORM session, no pool checkout and
+    so no ping. It sees committed rows only; the page view calls it before it writes anything.
     """
-    conn = db.session.connection()
-    ph = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-    row = conn.exec_driver_sql(
+    prefetched = g.pop("prefetched_progress", None)  # read with the session (a module page: one round trip)
+    if prefetched is not None and prefetched[0] == session.id and prefetched[1] == module_id:
+        return prefetched[2]
+    store = current_app.extensions["r2com"]["hotpath"]
+    ph = store.placeholder
+    row = store.fetch_one(
         f"SELECT pages_seen, last_page_id FROM {ModuleProgress.__tablename__} "
         f"WHERE context_id = {ph} AND user_id = {ph} AND module_id = {ph}",
-        (session.context_id, session.user_id, module_id)).first()
+        (session.context_id, session.user_id, module_id))
     if row is None:
         return None
     seen = json.loads(row[0]) if isinstance(row[0], (str, bytes)) else row[0]
