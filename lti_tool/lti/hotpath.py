@@ -19,11 +19,7 @@ from sqlalchemy.engine import Engine
 
 from ..db import SQLITE_PRAGMAS
 
-
-def _prefetch_module() -> str | None:
-    from flask import g, has_app_context
-
-    return g.get("prefetch_module") if has_app_context() else None
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class HotStore:
@@ -223,3 +219,9 @@ class HotStore:
             cur.execute(self._insert_session, args)
 
         self._run(work)
+
+
+def _prefetch_module() -> str | None:
+    from flask import g, has_app_context
+
+    return g.get("prefetch_module") if has_app_context() else None
