@@ -25,6 +25,7 @@ import werkzeug.urls  # noqa: F401 - registers the _NOT_UTF8 error handler
 from flask import Flask
 
 from .flow import STATE_COOKIE_PREFIX, LaunchFlow, LaunchResult, LoginResult
+from .landing import landing_path
 
 HANDOVER_KEY = "r2com.lti.handover"
 LOGIN_PATH = "/lti/login"
@@ -125,13 +126,14 @@ class LaunchFastPath:
         with self.app.app_context():
             try:
                 result = work(environ, params, secure)
+                if isinstance(result, LaunchResult) and result.opened:  # straight to the page the link opens
+                    result.location = landing_path(result, environ.get("SCRIPT_NAME", ""))
             except Exception as exc:  # refused (or broken): Flask's error handlers answer and log it
                 result = exc
         if isinstance(result, LoginResult) and not result.storage_target:
             return self._redirect(start_response, "302 FOUND", result.oidc.auth_url, result.set_cookies)
         if isinstance(result, LaunchResult) and result.opened:
-            location = environ.get("SCRIPT_NAME", "") + HOME_PATH + "?ltik=" + str(result.token)
-            return self._redirect(start_response, "303 SEE OTHER", location, result.set_cookies)
+            return self._redirect(start_response, "303 SEE OTHER", str(result.location), result.set_cookies)
         environ[HANDOVER_KEY] = result
         return self.wsgi_app(environ, start_response)
 

@@ -53,10 +53,13 @@ class HotStore:
             "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
             "u.platform_id, p.active FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
             f"JOIN lti_platform p ON p.id = u.platform_id WHERE s.id = {ph}")
-        # The same, with the learner's progress in one module: a module page needs both, in one round trip.
+        # The same, with the learner's progress in one module and the percent of their quiz attempt that
+        # counts: a module page needs all three, in one round trip.
         self._load_session_progress = (
             "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
-            "u.platform_id, p.active, mp.pages_seen, mp.last_page_id, mp.module_id "
+            "u.platform_id, p.active, mp.pages_seen, mp.last_page_id, mp.module_id, "
+            "(SELECT qa.percent FROM learning_quiz_attempt qa WHERE qa.context_id = s.context_id "
+            f"AND qa.user_id = s.user_id AND qa.module_id = {ph} AND qa.kept = TRUE LIMIT 1) "
             "FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
             "JOIN lti_platform p ON p.id = u.platform_id "
             "LEFT JOIN learning_module_progress mp ON mp.context_id = s.context_id AND mp.user_id = s.user_id "
@@ -178,7 +181,8 @@ class HotStore:
 
         When the request named a module whose progress it will read (``g.prefetch_module``, set before the
         session is loaded), that progress row comes in the same statement and is left in
-        ``g.prefetched_progress`` as (session id, module id, (pages seen, last page) or None).
+        ``g.prefetched_progress`` as (session id, module id, (pages seen, last page) or None, percent of the
+        kept quiz attempt or None).
         """
         module_id = _prefetch_module()
 
@@ -186,7 +190,7 @@ class HotStore:
             if module_id is None:
                 cur.execute(self._load_session, (session_id,))
             else:
-                cur.execute(self._load_session_progress, (module_id, session_id))
+                cur.execute(self._load_session_progress, (module_id, module_id, session_id))
             return cur.fetchall()  # all (at most one): a half-read SQLite statement would hold its snapshot
 
         rows = self._run(work)
@@ -205,7 +209,8 @@ class HotStore:
             seen = row[10]
             if isinstance(seen, (str, bytes)):
                 seen = json.loads(seen)
-            g.prefetched_progress = (row[0], module_id, (list(seen or []), row[11]) if row[12] is not None else None)
+            g.prefetched_progress = (row[0], module_id, (list(seen or []), row[11]) if row[12] is not None else None,
+                                     row[13])
         return {"id": row[0], "user_id": row[1], "context_id": row[2], "resource_link_id": row[3], "role": row[4],
                 "message_type": row[5], "data": data or {}, "expires_at": expires.replace(tzinfo=dt.timezone.utc),
                 "platform_id": row[8], "active": bool(row[9])}

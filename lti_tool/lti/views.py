@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, render_te
 from .errors import LaunchNeedsPlatform
 from .fastpath import HANDOVER_KEY
 from .flow import LaunchResult, LoginResult, launch_flow, origin_of
+from .landing import landing_path
 from .launch import StrictMessageLaunch
 from .session import current_session, session_required
 
@@ -67,7 +68,7 @@ def launch() -> Response:
     result: LaunchResult = _handed_over() or launch_flow().launch(request.form, request.cookies, request.is_secure)
     if not result.opened:
         return _unbound_launch(result.message, result.state)
-    resp = redirect(url_for("lti.home", ltik=result.token), code=303)
+    resp = redirect(result.location or landing_path(result, request.script_root), code=303)
     for cookie in result.set_cookies:
         resp.headers.add("Set-Cookie", cookie)
     resp.headers["Cache-Control"] = "no-store"  # the address carries the new session's token

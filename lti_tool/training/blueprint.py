@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import views_dashboard, views_manual, views_module, views_picker, views_quiz
+from . import routing, views_dashboard, views_manual, views_module, views_picker, views_quiz
 
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -15,6 +15,7 @@ _RULES = (
     # placing content
     ("/pick", "picker", views_picker.picker, BOTH),
     ("/link/setup", "setup_link", views_picker.setup_link, BOTH),
+    ("/not-set-up", "not_set_up", routing.not_set_up_page, GET),
     # course and module player
     ("/course", "course", views_module.course, GET),
     ("/modules/<module_id>", "module", views_module.module, GET),
@@ -45,7 +46,7 @@ for _rule, _endpoint, _view, _methods in _RULES:
 @bp.url_value_preprocessor
 def _prefetch_progress(endpoint: str | None, values: dict | None) -> None:
     """A module page reads the learner's progress in that module: ask for it with the session (one round trip)."""
-    if endpoint == "training.page" and values:
+    if endpoint in ("training.page", "training.module") and values:
         from flask import g
 
         g.prefetch_module = values.get("module_id")

@@ -11,10 +11,11 @@ def init_app(app: Flask) -> None:
     from .blueprint import bp
     from .catalog import FragmentCache, ShellCache, course_ref_url, manual_ref_url
     from .roster import RosterCache, RosterClient
-    from .routing import home_links, route_launch
+    from .routing import home_links, launch_target, route_launch
 
     ext = app.extensions["r2com"]
     ext["router"].add(route_launch)
+    ext.setdefault("launch_targets", []).append(launch_target)
     ext["router"].add_home_link(home_links)
     ext["training_fragments"] = FragmentCache()
     ext["training_shells"] = ShellCache()

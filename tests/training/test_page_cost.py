@@ -62,3 +62,31 @@ def test_the_prefetched_progress_is_the_learners_own_in_that_module(world, clien
     with world.app.app_context():
         rows = db.session.execute(select(ModuleProgress.user_id, ModuleProgress.pages_done)).all()
     assert sorted(done for _u, done in rows) == [1, 2]
+
+
+def test_the_module_start_page_shows_progress_and_the_result_that_counts(world, client):
+    from .conftest import correct_form
+
+    app = world.app
+    pages = _pages(app)
+    token = world.session("ana")
+    start = client.get(f"/training/modules/{M1}", query_string={"ltik": token}).get_data(as_text=True)
+    assert "Start the module" in start and "Your result that counts" not in start
+    assert _done_text(start).startswith("0 of ") and f"ltik={token}" in start
+    client.get(f"/training/modules/{M1}/pages/{pages[1]}", query_string={"ltik": token})
+    resume = client.get(f"/training/modules/{M1}", query_string={"ltik": token}).get_data(as_text=True)
+    assert "Resume where you left off" in resume and _done_text(resume).startswith("1 of ")
+    assert f"/pages/{pages[1]}?ltik={token}" in resume.replace("&amp;", "&")
+    other = world.session("ben")  # the shell is shared; the token in it is each learner's own
+    assert f"ltik={other}" in client.get(f"/training/modules/{M1}", query_string={"ltik": other}).get_data(
+        as_text=True)
+    with app.app_context():
+        quiz = app.extensions["r2com"]["content"].module(M1).quiz
+    started = client.post(f"/training/modules/{M1}/quiz/start", data={"ltik": token}, follow_redirects=True)
+    assert started.status_code == 200
+    attempt_path = started.request.path
+    done = client.post(attempt_path, data=dict(correct_form(quiz), ltik=token, action="submit"),
+                       follow_redirects=True)
+    assert done.status_code == 200
+    after = client.get(f"/training/modules/{M1}", query_string={"ltik": token}).get_data(as_text=True)
+    assert "Your result that counts: 100 %." in after
