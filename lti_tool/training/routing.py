@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Response, current_app, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..errors import Forbidden
 from ..lti.constants import MessageType
-from ..lti.session import ToolSession, context_of, current_session, session_required
-from .catalog import assessment_installed
+from ..lti.session import ToolSession, current_session, session_required
+from .catalog import TOKEN_MARK, assessment_installed
 from .constants import P_ITEM, ItemKind
 from .placements import item_of_session
 
@@ -37,7 +38,7 @@ def landing(session: ToolSession) -> tuple[str, dict[str, str]] | None:
         return "training.picker", {}
     if session.message_type != MessageType.RESOURCE_LINK:
         return None
-    item = item_of_session(session)
+    item = item_of_session(session, hot=True)
     if item is None:
         return ("training.setup_link", {}) if session.is_instructor else NOT_SET_UP
     if item.kind == ItemKind.MODULE:
@@ -95,14 +96,26 @@ def not_set_up_page() -> Response:
 
 
 def not_set_up(session: ToolSession) -> Response:
-    """Trainers get the picker to set the link up; learners a kind note and what they can open meanwhile."""
-    context = context_of(session)
-    course = (context.title or context.label or "") if context else ""
+    """Trainers get the picker to set the link up; learners a kind note and what they can open meanwhile.
+
+    The note is the same for everyone in a course and language, so it is rendered once and kept in the shell
+    cache with a placeholder for the token; the course title is one plain read.
+    """
     if session.is_instructor:
         return _to("training.setup_link", session)
-    html = render_template("training/not_set_up.html", course=course, role_label=_("learner"), token=session.token,
-                           case_exercises=assessment_installed())
-    return Response(html, status=200)
+    store = current_app.extensions["r2com"]["hotpath"]
+    row = store.fetch_one(f"SELECT title, label FROM lti_context WHERE id = {store.placeholder}", (session.context_id,))
+    course = (row[0] or row[1] or "") if row else ""
+    shells = current_app.extensions["r2com"]["training_shells"]
+    key = ("training/not_set_up.html", str(get_locale()), course, assessment_installed())
+    html = shells.get(key)
+    if html is None:
+        html = render_template("training/not_set_up.html", course=course, role_label=_("learner"), token=TOKEN_MARK,
+                               case_exercises=key[3])
+        shells.put(key, html)
+    resp = Response(html.replace(TOKEN_MARK, session.token), status=200)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 def home_links(session: ToolSession) -> list[tuple[str, str]]:

@@ -76,3 +76,33 @@ def test_casework_links_still_land_on_home_where_their_feature_answers(connected
     assert location.startswith("/lti/home?ltik=")
     home = client.get(location)
     assert home.status_code == 303 and "/assessment/" in home.headers["Location"]
+
+
+def test_the_not_set_up_page_names_the_course_and_carries_each_learners_token(connected):
+    tool, platform, cid, dep = connected
+    client = Client(tool.app)
+    first, second = (_launch(tool, platform, cid, dep, client, user=u) for u in ("learner", "1005"))
+    for location in (first, second):
+        html = client.get(location).get_data(as_text=True)
+        token = location.split("ltik=")[1]
+        assert f"You are signed in as a learner in “{platform.courses['course-101'].title}”" in html
+        assert f"ltik={token}" in html and "__R2COM_LTIK__" not in html
+
+
+def test_a_link_set_up_in_the_tool_lands_on_its_item(connected):
+    from sqlalchemy import select
+
+    from lti_tool.extensions import db
+    from lti_tool.lti.models import ResourceLink as LinkRow
+    from lti_tool.training.models import Placement
+
+    tool, platform, cid, dep = connected
+    client = Client(tool.app)
+    assert _launch(tool, platform, cid, dep, client).startswith("/training/not-set-up?")
+    with tool.app.app_context():
+        link = db.session.execute(select(LinkRow)).scalar_one()
+        db.session.add(Placement(context_id=link.context_id, resource_link_id=link.id, item_kind="chapter",
+                                 item_id="about-this-guide", title="About", source="tool", report="none",
+                                 presentation="iframe"))
+        db.session.commit()
+    assert _launch(tool, platform, cid, dep, client).startswith("/training/manual/chapters/about-this-guide?ltik=")
