@@ -9,10 +9,11 @@ across N/24 line items, so no score supersedes another and every one is posted.
     .venv/bin/python benchmarks/grade_delivery.py --scores 600 --latency 0.05 --concurrency 8   # a distant LMS
     .venv/bin/python benchmarks/grade_delivery.py --backlog 100000   # enqueue and deliver beside 100,000 pending
 
-With ``--backlog N`` the run first enqueues the scores into an empty outbox, then adds N pending rows (other
-learners' scores waiting for a retry after an LMS outage, as the back-off leaves them), enqueues the scores
-again (new values, so every one is a new row) and delivers them; it prints enqueue time per score for the
-empty and the full outbox and their ratio (target: within 20 %), and the delivery rate (target: >= 300/s).
+With ``--backlog N`` the tool's outbox first gets N pending rows (the learners' earlier scores waiting for a
+retry after an LMS outage, as the back-off leaves them); the scores are then enqueued in batches of 100
+that alternate with the same batches on a second database whose outbox is empty, so both run under the same
+machine load, and delivered beside the backlog. It prints the enqueue time per score for the empty and the
+full outbox and their ratio (target: within 20 %), and the delivery rate (target: >= 300/s).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import datetime as dt  # noqa: E402
 
-from sqlalchemy import func, insert, select, update  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from lti_tool import create_app  # noqa: E402
 from lti_tool.devplatform.server import serve, start_platform  # noqa: E402
@@ -74,43 +75,48 @@ def main() -> None:
                                  jwks_uri=tool.url + "/.well-known/jwks.json", line_items=False)
     columns = -(-args.scores // len(LEARNERS))
     items = [platform.create_line_item("course-101", cid, f"Quiz {i}", 10) for i in range(columns)]
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        plat = add_platform(name="bench", issuer=platform.issuer, client_id=cid, auth_login_url=platform.url("/auth"),
-                            auth_token_url=platform.url("/token"), key_set_url=platform.url("/.well-known/jwks.json"),
-                            deployment_ids=[dep])
-        ctx = Context(deployment_id=db.session.execute(select(Deployment.id)).scalar_one(), context_id="course-101")
-        db.session.add(ctx)
-        users = [LtiUser(platform_id=plat.id, sub=sub) for sub in LEARNERS]
-        db.session.add_all(users)
-        db.session.commit()
-        claim = {"scope": AGS_SCOPES, "lineitems": platform.url("/api/ags/course-101/lineitems")}
+    full = _prepare(app, platform, cid, dep)
+    empty = None
+    if args.backlog:
+        # The same tool on a second database whose outbox stays (nearly) empty, enqueued in alternating batches
+        # with the full one, so both see the same machine load.
+        empty_app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "KEYS_DIR": str(work / "keys"),
+                                "DATABASE_URL": _sibling_database(args.database, work), "DEV_PLATFORM": False,
+                                "DELIVERY_THREAD": False, "LOG_LEVEL": "WARNING"}, env={})
+        empty = _prepare(empty_app, platform, cid, dep)
+        backlog_item = platform.create_line_item("course-101", cid, "Backlog", 10)
+        with app.app_context():
+            _add_backlog(full[1], full[2], args.backlog,
+                         platform.url(f"/api/ags/course-101/lineitems/{backlog_item.item_id}"), args.due)
+    claim = {"scope": AGS_SCOPES, "lineitems": platform.url("/api/ags/course-101/lineitems")}
 
-        def enqueue_all(offset: int) -> float:
+    def enqueue_batch(target: tuple, first: int, last: int) -> float:
+        the_app, plat_id, ctx_id, user_ids = target
+        with the_app.app_context():
             start = time.perf_counter()
-            for n in range(args.scores):
+            for n in range(first, last):
                 item = items[n // len(LEARNERS)]
-                user = users[n % len(LEARNERS)]
-                session = ToolSession("t", "s", user.id, ctx.id, plat.id, None, "learner", "LtiResourceLinkRequest",
-                                      {"ags": dict(claim, lineitem=platform.url(
+                session = ToolSession("t", "s", user_ids[n % len(LEARNERS)], ctx_id, plat_id, None, "learner",
+                                      "LtiResourceLinkRequest", {"ags": dict(claim, lineitem=platform.url(
                                           f"/api/ags/course-101/lineitems/{item.item_id}"))})
-                enqueue_score(session, source_kind="bench", source_id=str(n), score_given=(n + offset) % 11,
-                              score_maximum=10)
-                if n % 100 == 99:
-                    db.session.commit()
+                enqueue_score(session, source_kind="bench", source_id=str(n), score_given=n % 11, score_maximum=10)
             db.session.commit()
             return time.perf_counter() - start
 
-        empty_seconds = enqueue_all(0)
-        enqueue_seconds = empty_seconds
-        if args.backlog:
-            # Delivered rows leave the due queue; then the backlog of other learners' pending scores.
-            db.session.execute(update(GradeOutbox).values(status=DeliveryStatus.DELIVERED, delivered_at=utcnow()))
-            backlog_item = platform.create_line_item("course-101", cid, "Backlog", 10)
-            _add_backlog(plat.id, ctx.id, args.backlog,
-                         platform.url(f"/api/ags/course-101/lineitems/{backlog_item.item_id}"), args.due)
-            enqueue_seconds = enqueue_all(1)
+    enqueue_seconds = empty_seconds = 0.0
+    for number, first in enumerate(range(0, args.scores, 100)):
+        last = min(args.scores, first + 100)
+        if empty is None:
+            enqueue_seconds += enqueue_batch(full, first, last)
+            continue
+        if number % 2:
+            enqueue_seconds += enqueue_batch(full, first, last)
+            empty_seconds += enqueue_batch(empty, first, last)
+        else:
+            empty_seconds += enqueue_batch(empty, first, last)
+            enqueue_seconds += enqueue_batch(full, first, last)
+    if empty is None:
+        empty_seconds = enqueue_seconds
     if args.latency:
         platform.ags_fault = {"mode": "hang", "hang_seconds": args.latency}
     stop = threading.Event()
@@ -138,7 +144,6 @@ def main() -> None:
         delivered = db.session.execute(select(func.count()).select_from(GradeOutbox)
                                        .where(GradeOutbox.status == DeliveryStatus.DELIVERED)).scalar_one()
         db.session.execute(select(Platform.id)).all()
-    delivered -= args.scores if args.backlog else 0  # the first round was marked delivered, not sent
     if args.due:
         print(f"the backlog was due: the worker(s) handled {sent[0]} rows from a queue of "
               f"{args.backlog + args.scores}")
@@ -155,6 +160,39 @@ def main() -> None:
     tool.stop()
     if not args.due and (delivered != args.scores or len(platform.scores) != args.scores):
         sys.exit("not every score was delivered exactly once")
+
+
+def _prepare(app, platform, cid: str, dep: str) -> tuple:
+    """Register the platform in the tool's (fresh) database; return (app, platform id, context id, user ids)."""
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        plat = add_platform(name="bench", issuer=platform.issuer, client_id=cid, auth_login_url=platform.url("/auth"),
+                            auth_token_url=platform.url("/token"), key_set_url=platform.url("/.well-known/jwks.json"),
+                            deployment_ids=[dep])
+        ctx = Context(deployment_id=db.session.execute(select(Deployment.id)).scalar_one(), context_id="course-101")
+        db.session.add(ctx)
+        users = [LtiUser(platform_id=plat.id, sub=sub) for sub in LEARNERS]
+        db.session.add_all(users)
+        db.session.commit()
+        return app, plat.id, ctx.id, [u.id for u in users]
+
+
+def _sibling_database(url: str | None, work: Path) -> str:
+    """A second database beside ``url`` (SQLite: a file in ``work``; PostgreSQL: ``<name>_empty``, created)."""
+    if not url or url.startswith("sqlite"):
+        return f"sqlite:///{work / 'empty.db'}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_empty"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def _add_backlog(platform_id: int, context_id: int, count: int, lineitem_url: str, due: bool) -> None:

@@ -331,13 +331,16 @@ def first_page(args: Any, env: dict[str, str], base: str, port: int, platform: A
                                                     f"{results[name][-1]['cpu']:.3f}" for name, *_ in scenarios)
                   + " ms CPU per launch", flush=True)
         med = {name: statistics.median(r["cpu"] for r in rs) for name, rs in results.items()}
-        print("median CPU per launch (server processes only), ratio to the floor's same walk:")
+        print("median CPU per launch (server processes only); ratio to the floor's same walk, the median of the "
+              "rounds' ratios (each round measures both):")
         for name, *_rest in scenarios:
             floor_name = "floor: handshake" if "handshake" in name else "floor: launch + first page"
+            ratios = [r["cpu"] / f["cpu"] for r, f in zip(results[name], results[floor_name])]
             rate = statistics.median(r["rate"] for r in results[name])
             p95 = statistics.median(r["p95"] for r in results[name])
-            print(f"  {name:36s} {med[name]:6.3f} ms  {med[name] / med[floor_name]:4.2f} x   "
-                  f"({rate:.0f} launches/s, p95 {p95:.0f} ms, {hops[name]} redirect(s) after the launch)")
+            print(f"  {name:36s} {med[name]:6.3f} ms  {statistics.median(ratios):4.2f} x "
+                  f"(rounds {min(ratios):.2f}-{max(ratios):.2f})  "
+                  f"{rate:.0f} launches/s, p95 {p95:.0f} ms, {hops[name]} redirect(s) after the launch")
         print("targets: placed module <= 2.0 x (SQLite) / 2.4 x (PostgreSQL); unset link <= 1.8 x")
     finally:
         for proc in (tool, floor):
