@@ -117,11 +117,13 @@ class HotStore:
         For reads on every page view (a learner's progress) that would otherwise open an ORM session and
         check out a pooled connection. It reads committed data only, so call it before the request writes.
         """
+
         def work(cur: Any) -> Any:
             cur.execute(sql, args)
-            return cur.fetchone()
+            return cur.fetchall()  # to the end: a half-read SQLite statement would hold its snapshot
 
-        return self._run(work)
+        rows = self._run(work)
+        return rows[0] if rows else None
 
     def close(self) -> None:
         while True:
