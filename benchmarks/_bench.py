@@ -91,8 +91,10 @@ def requests_per_second(url: str, *, seconds: float = 8.0, clients: int = 4,
 
 
 def seed_session(app: Any, *, role: str = "learner", custom: dict[str, str] | None = None,
-                 memberships_url: str | None = None, platform: dict[str, str] | None = None) -> dict[str, Any]:
-    """Insert a platform, deployment, context, user and launch session; return ids and the session token."""
+                 memberships_url: str | None = None, platform: dict[str, str] | None = None,
+                 context_id: str = "course-101", sub: str | None = None) -> dict[str, Any]:
+    """Insert a platform and deployment (unless the issuer is there already), a context, user and launch
+    session; return ids and the session token."""
     from lti_tool.db import utcnow
     from lti_tool.extensions import db
     from lti_tool.lti.models import Context, Deployment, LaunchSession, LtiUser, Membership, Platform
@@ -100,19 +102,25 @@ def seed_session(app: Any, *, role: str = "learner", custom: dict[str, str] | No
 
     values = platform or {"issuer": "https://lms.bench", "client_id": "bench", "auth_login_url": "https://x/auth",
                           "auth_token_url": "https://x/token", "key_set_url": "https://x/jwks"}
+    from sqlalchemy import select
+
     with app.app_context():
         db.create_all()
-        plat = Platform(name="bench", **values)
-        db.session.add(plat)
-        db.session.flush()
-        dep = Deployment(platform_id=plat.id, deployment_id="1")
-        db.session.add(dep)
-        db.session.flush()
-        ctx = Context(deployment_id=dep.id, context_id="course-101", title="Bench course",
+        plat = db.session.execute(select(Platform).where(Platform.issuer == values["issuer"])).scalar()
+        if plat is None:
+            plat = Platform(name="bench", **values)
+            db.session.add(plat)
+            db.session.flush()
+            dep = Deployment(platform_id=plat.id, deployment_id="1")
+            db.session.add(dep)
+            db.session.flush()
+        else:
+            dep = db.session.execute(select(Deployment).where(Deployment.platform_id == plat.id)).scalar_one()
+        ctx = Context(deployment_id=dep.id, context_id=context_id, title="Bench course",
                       memberships_url=memberships_url)
         db.session.add(ctx)
         db.session.flush()
-        user = LtiUser(platform_id=plat.id, sub="trainer" if role != "learner" else "bench-learner")
+        user = LtiUser(platform_id=plat.id, sub=sub or ("trainer" if role != "learner" else "bench-learner"))
         db.session.add(user)
         db.session.flush()
         db.session.add(Membership(context_id=ctx.id, user_id=user.id, role=role))

@@ -17,6 +17,16 @@ what gunicorn, the kernel and the load cost without the tool.
     .venv/bin/python benchmarks/launch.py                      # SQLite
     .venv/bin/python benchmarks/launch.py --database postgresql+psycopg://postgres@127.0.0.1:5432/bench
     .venv/bin/python benchmarks/launch.py --floor              # gunicorn alone, same load
+    .venv/bin/python benchmarks/launch.py --first-page         # what a learner waits for, against the floor
+
+``--first-page`` runs the tool and the floor side by side and measures, in alternating rounds, what a
+learner waits for: login + launch + every redirect up to the first page that answers 200, for a link
+placed on a module (the module page) and for a link not set up yet (the "not set up" page), and the
+handshake alone (login + launch, stopping at the launch's redirect). The floor does the same walk against
+bare redirects and a bare page. Every launch uses a fresh browser (no cookies, new connections), and the
+tool logs at its production level (INFO; the log goes to /dev/null). It prints each scenario's tool CPU
+per launch and its ratio to the floor's from the same rounds. Targets: a placed module <= 2.0 x the floor
+on SQLite and <= 2.4 x on PostgreSQL, an unset link <= 1.8 x.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -67,13 +78,28 @@ def process_tree_cpu(pid: int, split: bool = False):
     return (user, system) if split else total
 
 
-def one_launch(session: requests.Session, platform_url: str, client_id: str, deployment_id: str, user: str) -> None:
-    first = session.get(platform_url + "/launch", params={"client_id": client_id, "deployment_id": deployment_id,
-                                                          "course": "course-101", "user": user}, timeout=10)
+def one_launch(session: requests.Session, platform_url: str, client_id: str, deployment_id: str, user: str,
+               link: str | None = None, expect: str | None = None) -> None:
+    """Login + launch; with ``expect``, also follow the launch's redirects to the first page (200) and check
+    that its address contains ``expect``."""
+    params = {"client_id": client_id, "deployment_id": deployment_id, "course": "course-101", "user": user}
+    if link:
+        params["link"] = link
+    first = session.get(platform_url + "/launch", params=params, timeout=10)
     _method, action, pairs = find_autosubmit_form(first.text)
     resp = session.post(action, data=dict(pairs), allow_redirects=False, timeout=10)
     if resp.status_code != 303:
         raise RuntimeError(f"launch failed: HTTP {resp.status_code} {resp.text[-300:]}")
+    if expect is None:
+        return
+    hops = 0
+    while resp.status_code in (302, 303):
+        hops += 1
+        resp = session.get(requests.compat.urljoin(resp.url, resp.headers["Location"]), allow_redirects=False,
+                           timeout=10)
+    if resp.status_code != 200 or expect not in resp.url:
+        raise RuntimeError(f"first page: HTTP {resp.status_code} at {resp.url} (expected {expect})")
+    one_launch.hops = hops  # type: ignore[attr-defined]
 
 
 def seed_platforms(database_url: str, count: int) -> None:
@@ -114,6 +140,9 @@ def main() -> None:
                              "what gunicorn, the kernel and the load cost without the tool")
     parser.add_argument("--no-pin", action="store_true",
                         help="let gunicorn and the load generator share all CPUs")
+    parser.add_argument("--first-page", action="store_true",
+                        help="tool and floor side by side: handshake, and launch + first page for a placed module "
+                             "and an unset link, with fresh browsers; prints ratios to the floor")
     parser.add_argument("--per-endpoint", action="store_true",
                         help="serve benchmarks/cpu_wsgi.py and print the app's CPU per endpoint (excludes gunicorn)")
     args = parser.parse_args()
@@ -143,6 +172,8 @@ def main() -> None:
                     "--client-id", cid, "--deployment-id", dep, "--auth-login-url", platform.url("/auth"),
                     "--auth-token-url", platform.url("/token"), "--key-set-url",
                     platform.url("/.well-known/jwks.json")], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    if args.first_page:
+        return first_page(args, env, base, port, platform, running, cid, dep, tool_cpus, load_cpus)
     app = "floor_wsgi:app" if args.floor else "cpu_wsgi:app" if args.per_endpoint else "wsgi:app"
     env.update(R2COM_FLOOR_AUTH_URL=platform.url("/auth"), R2COM_FLOOR_CLIENT_ID=cid)
     gunicorn = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
@@ -235,6 +266,118 @@ def main() -> None:
         gunicorn.wait(timeout=10)
         running.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _start(app: str, port: int, env: dict[str, str], cpus: set[int], log: Any = None) -> subprocess.Popen:
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                             "--log-level", "warning", "--pythonpath", "benchmarks", app], cwd=ROOT, env=env,
+                            stdout=log, stderr=log, preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+    for _ in range(100):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{app} did not start")
+
+
+def first_page(args: Any, env: dict[str, str], base: str, port: int, platform: Any, running: Any, cid: str,
+               dep: str, tool_cpus: set[int], load_cpus: set[int]) -> None:
+    """The --first-page comparison (see the module docstring)."""
+    from lti_tool.devplatform.models import ResourceLink
+
+    launches = args.launches if args.launches != 2000 else 400
+    module = platform.add_resource_link(ResourceLink(
+        "bench-module", "course-101", "Module 1", client_id=cid,
+        custom={"r2com_item": "module", "r2com_id": "m01-foundations"}))
+    learners = [u.user_id for u, role in platform.members("course-101") if role.endswith("#Learner")]
+    tool_env = dict(env, LTI_TOOL_LOG_LEVEL="INFO")  # the production default
+    floor_port = free_port()
+    floor_env = dict(env, LTI_TOOL_BASE_URL=f"http://127.0.0.1:{floor_port}")
+    floor_cid, floor_dep = platform.add_tool(
+        initiate_login_uri=f"http://127.0.0.1:{floor_port}/lti/login",
+        redirect_uris=[f"http://127.0.0.1:{floor_port}/lti/launch"],
+        jwks_uri=base + "/.well-known/jwks.json", target_link_uri=f"http://127.0.0.1:{floor_port}/lti/launch")
+    floor_env.update(R2COM_FLOOR_CLIENT_ID=floor_cid, R2COM_FLOOR_AUTH_URL=platform.url("/auth"))
+    devnull = open(os.devnull, "w")
+    tool = _start("wsgi:app", port, tool_env, tool_cpus, devnull)
+    floor = _start("floor_wsgi:app", floor_port, floor_env, tool_cpus, devnull)
+    scenarios = [  # name, server, client id, deployment, link, expected first page (None: handshake only)
+        ("floor: handshake", floor, floor_cid, floor_dep, None, None),
+        ("floor: launch + first page", floor, floor_cid, floor_dep, None, "/lti/home"),
+        ("tool: handshake", tool, cid, dep, "bench-module", None),
+        ("tool: placed module + first page", tool, cid, dep, "bench-module", "/training/modules/m01-foundations"),
+        ("tool: unset link + first page", tool, cid, dep, None, "/"),
+    ]
+    try:
+        for name, _server, client, deployment, link, expect in scenarios:  # warm both workers
+            for i in range(30):
+                one_launch(requests.Session(), platform.base_url, client, deployment, learners[i % len(learners)],
+                           link, expect)
+        hops = {}
+        results: dict[str, list[dict[str, float]]] = {name: [] for name, *_ in scenarios}
+        db_kind = "PostgreSQL" if args.database and args.database.startswith("postgres") else "SQLite"
+        print(f"database: {db_kind}; gunicorn -w 2 (tool and floor) on CPUs {sorted(tool_cpus)}, load on CPUs "
+              f"{sorted(load_cpus)}; {args.rounds} rounds of {launches} launches per scenario, concurrency "
+              f"{args.concurrency}, a fresh browser per launch; tool log level INFO")
+        for number in range(1, args.rounds + 1):
+            for name, server, client, deployment, link, expect in scenarios:
+                r = _round(args.concurrency, launches, server.pid, lambda i: one_launch(
+                    requests.Session(), platform.base_url, client, deployment, learners[i % len(learners)], link,
+                    expect))
+                hops[name] = getattr(one_launch, "hops", 0) if expect else 0
+                results[name].append(r)
+            print(f"  round {number}: " + ", ".join(f"{name.split(': ')[1] if name.startswith('tool') else name} "
+                                                    f"{results[name][-1]['cpu']:.3f}" for name, *_ in scenarios)
+                  + " ms CPU per launch", flush=True)
+        med = {name: statistics.median(r["cpu"] for r in rs) for name, rs in results.items()}
+        print("median CPU per launch (server processes only); ratio to the floor's same walk, the median of the "
+              "rounds' ratios (each round measures both):")
+        for name, *_rest in scenarios:
+            floor_name = "floor: handshake" if "handshake" in name else "floor: launch + first page"
+            ratios = [r["cpu"] / f["cpu"] for r, f in zip(results[name], results[floor_name])]
+            rate = statistics.median(r["rate"] for r in results[name])
+            p95 = statistics.median(r["p95"] for r in results[name])
+            print(f"  {name:36s} {med[name]:6.3f} ms  {statistics.median(ratios):4.2f} x "
+                  f"(rounds {min(ratios):.2f}-{max(ratios):.2f})  "
+                  f"{rate:.0f} launches/s, p95 {p95:.0f} ms, {hops[name]} redirect(s) after the launch")
+        print("targets: placed module <= 2.0 x (SQLite) / 2.4 x (PostgreSQL); unset link <= 1.8 x")
+    finally:
+        for proc in (tool, floor):
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10)
+        devnull.close()
+        running.stop()
+
+
+def _round(concurrency: int, launches: int, pid: int, launch: Any) -> dict[str, float]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(launches))
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            t0 = time.perf_counter()
+            launch(i)
+            with lock:
+                latencies.append(time.perf_counter() - t0)
+
+    cpu0 = process_tree_cpu(pid)
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    cpu1 = process_tree_cpu(pid)
+    latencies.sort()
+    return {"rate": launches / elapsed, "p95": latencies[int(len(latencies) * 0.95)] * 1000,
+            "cpu": (cpu1 - cpu0) / launches * 1000}
 
 
 if __name__ == "__main__":

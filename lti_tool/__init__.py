@@ -37,7 +37,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, 
     if not database_url:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         database_url = "sqlite:///" + str(Path(app.instance_path) / "lti_tool.db")
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    # No pool_pre_ping: it costs a round trip on every request. A connection idle for a while is pinged at
+    # checkout instead (_ping_when_idle); a database restart is noticed there.
+    engine_options: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
         engine_options = {"connect_args": {"timeout": 30}}
     app.config.update(
@@ -58,6 +60,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, 
     babel.init_app(app, locale_selector=_select_locale)
     if database_url.startswith("sqlite"):
         _tune_sqlite(app)
+    else:
+        _ping_when_idle(app)
 
     from .lti import setup as lti_setup
 
@@ -69,6 +73,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, 
 
     app.session_interface = NoCookieSessionInterface()
     app.register_blueprint(web_bp)
+    from .web import assets
+
+    assets.init_app(app)
     register_error_handlers(app)
 
     _init_features(app)
@@ -107,6 +114,46 @@ def _select_locale() -> str | None:
     if lang:
         return lang
     return request.accept_languages.best_match(["en", "pt", "it", "fr", "ar"]) or "en"
+
+
+#: A pooled connection idle longer than this is pinged before use (servers and proxies drop idle ones).
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(app: Flask) -> None:
+    """Ping a pooled connection at checkout only when it sat idle for ``IDLE_PING_SECONDS``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip per request. A connection
+    used a moment ago is alive; one that sat idle may have been dropped (database restart, proxy timeout).
+    A failed ping raises ``DisconnectionError``, so the pool throws the connection away and takes another.
+    """
+    import time
+
+    from sqlalchemy import event, exc
+
+    from .extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute("SELECT 1")
+            finally:
+                cur.close()
+        except Exception as error:
+            raise exc.DisconnectionError("idle connection was closed by the database") from error
 
 
 def _tune_sqlite(app: Flask) -> None:

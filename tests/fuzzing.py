@@ -270,7 +270,7 @@ class LaunchFuzzer:
         cookie_header = "; ".join(f"{k}={v}" for k, v in cookies.items())
         resp = self.http.post("/lti/launch", data=form, headers={"Cookie": cookie_header})
         self._record(f"launch ({mutation.kind})", resp)
-        if resp.status_code == 303 and "/lti/home?ltik=" in resp.headers.get("Location", ""):
+        if resp.status_code == 303 and "ltik=" in resp.headers.get("Location", ""):  # a session was opened
             self.report.accepted += 1
             problem = self._reference_problem(mutation, nonce)
             if problem:
@@ -523,7 +523,7 @@ class LaunchFuzzer:
                                                                "application/x-www-form-urlencoded; charset=latin-1",
                                                                "multipart/form-data; boundary=x"]))
         self._record(f"garbage {target}", resp)
-        if resp.status_code == 303 and "/lti/home?ltik=" in resp.headers.get("Location", ""):
+        if resp.status_code == 303 and "ltik=" in resp.headers.get("Location", ""):
             self.report.accepted_bad.append(f"garbage {target} opened a session")
 
 

@@ -57,3 +57,26 @@ def test_no_cookie_session_is_kept(app, client):
     with app.test_request_context("/"):
         with pytest.raises(RuntimeError):
             flask.session["x"] = 1
+
+
+def test_an_idle_connection_the_database_dropped_is_replaced_without_an_error(app, monkeypatch):
+    """No ping on every checkout (a round trip per request); a connection idle for a while is pinged first."""
+    import pytest
+    from sqlalchemy import create_engine, text
+
+    import lti_tool
+    from lti_tool.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite connections are files: nothing to drop (PostgreSQL runs this in CI)")
+        assert not db.engine.pool._pre_ping
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        db.session.remove()
+        killer = create_engine(db.engine.url)
+        with killer.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+        killer.dispose()
+        monkeypatch.setattr(lti_tool, "IDLE_PING_SECONDS", 0.0)
+        assert db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+        db.session.remove()

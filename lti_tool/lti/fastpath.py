@@ -27,6 +27,7 @@ from flask import Flask, g
 
 from ..web import frame_ancestors, security_headers
 from .flow import STATE_COOKIE_PREFIX, LaunchFlow, LaunchResult, LoginResult
+from .landing import landing_path
 
 HANDOVER_KEY = "r2com.lti.handover"
 LOGIN_PATH = "/lti/login"
@@ -127,6 +128,8 @@ class LaunchFastPath:
         with self.app.app_context():
             try:
                 result = work(environ, params, secure)
+                if isinstance(result, LaunchResult) and result.opened:  # straight to the page the link opens
+                    result.location = landing_path(result, environ.get("SCRIPT_NAME", ""))
             except Exception as exc:  # refused (or broken): Flask's error handlers answer and log it
                 result = exc
             platform = (result.oidc.platform if isinstance(result, LoginResult) else
@@ -138,8 +141,8 @@ class LaunchFastPath:
             return self._redirect(start_response, "302 FOUND", result.oidc.auth_url, result.set_cookies,
                                   ancestors, secure)
         if isinstance(result, LaunchResult) and result.opened:
-            location = environ.get("SCRIPT_NAME", "") + HOME_PATH + "?ltik=" + str(result.token)
-            return self._redirect(start_response, "303 SEE OTHER", location, result.set_cookies, ancestors, secure)
+            return self._redirect(start_response, "303 SEE OTHER", str(result.location), result.set_cookies,
+                                  ancestors, secure)
         environ[HANDOVER_KEY] = result
         return self.wsgi_app(environ, start_response)
 

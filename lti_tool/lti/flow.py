@@ -77,6 +77,10 @@ class LaunchResult:
     session_id: str | None = None
     token: str | None = None
     set_cookies: list[str] = field(default_factory=list)
+    #: The opened session's row (user, context, link, role, message type, launch data): where to land.
+    session: dict[str, Any] | None = None
+    #: Where the browser goes next (``landing.landing_path``), set by the caller that redirects.
+    location: str | None = None
 
     @property
     def opened(self) -> bool:
@@ -131,6 +135,7 @@ class LaunchFlow:
                                               platform_id=lti.platform.id, session=session):
                 result.session_id = session["id"]
                 result.token = issue_token(session["id"])
+                result.session = session
                 result.set_cookies.append(delete_state_cookie(state, secure))
                 return result
         try:

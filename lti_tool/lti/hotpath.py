@@ -39,6 +39,8 @@ class HotStore:
         self._pool: collections.deque[Any] = collections.deque()
         self._pool_size = pool_size
         ph = "%s" if self._pg else "?"
+        #: The driver's parameter placeholder, for :meth:`fetch_one`.
+        self.placeholder = ph
         self._insert_state = (f"INSERT INTO lti_login_state (state, nonce, binding, platform_id, params, expires_at) "
                               f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph})")
         self._consume = (f"UPDATE lti_login_state SET used_at = {ph} WHERE state = {ph} AND binding = {ph} "
@@ -57,6 +59,17 @@ class HotStore:
             "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
             "u.platform_id, p.active FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
             f"JOIN lti_platform p ON p.id = u.platform_id WHERE s.id = {ph}")
+        # The same, with the learner's progress in one module and the percent of their quiz attempt that
+        # counts: a module page needs all three, in one round trip.
+        self._load_session_progress = (
+            "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
+            "u.platform_id, p.active, mp.pages_seen, mp.last_page_id, mp.module_id, "
+            "(SELECT qa.percent FROM learning_quiz_attempt qa WHERE qa.context_id = s.context_id "
+            f"AND qa.user_id = s.user_id AND qa.module_id = {ph} AND qa.kept = TRUE LIMIT 1) "
+            "FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
+            "JOIN lti_platform p ON p.id = u.platform_id "
+            "LEFT JOIN learning_module_progress mp ON mp.context_id = s.context_id AND mp.user_id = s.user_id "
+            f"AND mp.module_id = {ph} WHERE s.id = {ph}")
 
     # -- connections -----------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -103,6 +116,20 @@ class HotStore:
             self._pool.append(cur)
         else:
             cur.connection.close()
+
+    def fetch_one(self, sql: str, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """Run one read-only statement (placeholders: :attr:`placeholder`) and return its first row.
+
+        For reads on every page view (a learner's progress) that would otherwise open an ORM session and
+        check out a pooled connection. It reads committed data only, so call it before the request writes.
+        """
+
+        def work(cur: Any) -> Any:
+            cur.execute(sql, args)
+            return cur.fetchall()  # to the end: a half-read SQLite statement would hold its snapshot
+
+        rows = self._run(work)
+        return rows[0] if rows else None
 
     def close(self) -> None:
         while True:
@@ -166,10 +193,20 @@ class HotStore:
         return self._run(work)
 
     def load_session(self, session_id: str) -> dict[str, Any] | None:
-        """Return a launch session with its platform id and whether the platform is active, or None."""
+        """Return a launch session with its platform id and whether the platform is active, or None.
+
+        When the request named a module whose progress it will read (``g.prefetch_module``, set before the
+        session is loaded), that progress row comes in the same statement and is left in
+        ``g.prefetched_progress`` as (session id, module id, (pages seen, last page) or None, percent of the
+        kept quiz attempt or None).
+        """
+        module_id = _prefetch_module()
 
         def work(cur: Any) -> Any:
-            cur.execute(self._load_session, (session_id,))
+            if module_id is None:
+                cur.execute(self._load_session, (session_id,))
+            else:
+                cur.execute(self._load_session_progress, (module_id, module_id, session_id))
             return cur.fetchall()  # all (at most one): a half-read SQLite statement would hold its snapshot
 
         rows = self._run(work)
@@ -181,7 +218,15 @@ class HotStore:
             data = json.loads(data)
         expires = row[7]
         if isinstance(expires, str):
-            expires = dt.datetime.strptime(expires, _SQLITE_TS)
+            expires = dt.datetime.fromisoformat(expires)  # SQLAlchemy's text format; a tenth of strptime's cost
+        if module_id is not None:
+            from flask import g
+
+            seen = row[10]
+            if isinstance(seen, (str, bytes)):
+                seen = json.loads(seen)
+            g.prefetched_progress = (row[0], module_id, (list(seen or []), row[11]) if row[12] is not None else None,
+                                     row[13])
         return {"id": row[0], "user_id": row[1], "context_id": row[2], "resource_link_id": row[3], "role": row[4],
                 "message_type": row[5], "data": data or {}, "expires_at": expires.replace(tzinfo=dt.timezone.utc),
                 "platform_id": row[8], "active": bool(row[9])}
@@ -195,3 +240,9 @@ class HotStore:
             cur.execute(self._insert_session, args)
 
         self._run(work)
+
+
+def _prefetch_module() -> str | None:
+    from flask import g, has_app_context
+
+    return g.get("prefetch_module") if has_app_context() else None

@@ -65,8 +65,13 @@ class LaunchRecorder:
         for cache in (self.users, self.contexts, self.links, self.memberships):
             cache.clear()
 
-    def _upsert(self, cache: _RowCache, model: Any, key: dict[str, Any], values: dict[str, Any]) -> int:
-        """Insert or update one row identified by ``key``; skip the write when nothing changed."""
+    def _upsert(self, cache: _RowCache, model: Any, key: dict[str, Any], values: dict[str, Any],
+                written: list[tuple[_RowCache, tuple[Any, ...], int, tuple[Any, ...]]]) -> int:
+        """Insert or update one row identified by ``key``; skip the write when nothing changed.
+
+        What was written goes to the cache only after the commit (``written``): another thread that took an
+        uncommitted id from the cache would insert rows pointing at a row it cannot see yet.
+        """
         cache_key = tuple(key.values())
         fingerprint = tuple(values.values())
         hit = cache.get(cache_key)
@@ -84,7 +89,7 @@ class LaunchRecorder:
                 db.session.execute(update(model).where(model.id == row_id).values(**values))
         else:
             db.session.execute(update(model).where(model.id == row_id).values(**values))
-        cache.put(cache_key, row_id, fingerprint)
+        written.append((cache, cache_key, row_id, fingerprint))
         return row_id
 
     def prepare_session(self, launch: LtiLaunch) -> dict[str, Any]:
@@ -97,27 +102,30 @@ class LaunchRecorder:
         deployment_row_id = platform.deployments[launch.deployment_id][0]
         ctx, ags, link, custom = launch.context, launch.ags, launch.resource_link, launch.custom
         role = launch.role
+        written: list[tuple[_RowCache, tuple[Any, ...], int, tuple[Any, ...]]] = []
         try:
             user_id = self._upsert(self.users, LtiUser, {"platform_id": platform.id, "sub": launch.sub},
-                                   {"name": launch.display_name, "locale": launch.locale})
+                                   {"name": launch.display_name, "locale": launch.locale}, written)
             context_id = self._upsert(
                 self.contexts, Context, {"deployment_id": deployment_row_id, "context_id": str(ctx.get("id", ""))[:255]},
                 {"title": (str(ctx["title"])[:400] if ctx.get("title") else None),
                  "label": (str(ctx["label"])[:200] if ctx.get("label") else None),
                  "memberships_url": launch.nrps_url,
                  "lineitems_url": ags.get("lineitems"),
-                 "ags_scopes": " ".join(ags["scope"]) if isinstance(ags.get("scope"), list) else None})
+                 "ags_scopes": " ".join(ags["scope"]) if isinstance(ags.get("scope"), list) else None}, written)
             link_id = None
             if link.get("id"):
                 link_id = self._upsert(
                     self.links, ResourceLink, {"context_id": context_id, "resource_link_id": str(link["id"])[:255]},
                     {"title": (str(link["title"])[:400] if link.get("title") else None),
-                     "custom": custom or None, "lineitem_url": ags.get("lineitem")})
+                     "custom": custom or None, "lineitem_url": ags.get("lineitem")}, written)
             self._upsert(self.memberships, Membership, {"context_id": context_id, "user_id": user_id},
-                         {"role": role.value, "lti_roles": " ".join(launch.roles)[:4000]})
+                         {"role": role.value, "lti_roles": " ".join(launch.roles)[:4000]}, written)
             # Only a cache miss reads or writes; don't even create an ORM session otherwise.
             if db.session.registry.has() and db.session().in_transaction():
                 db.session.commit()
+            for cache, cache_key, row_id, fingerprint in written:
+                cache.put(cache_key, row_id, fingerprint)
         except Exception:
             db.session.rollback()
             self.clear()  # a rolled-back write may have left ids in the caches

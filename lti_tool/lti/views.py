@@ -14,6 +14,7 @@ from .errors import LaunchNeedsPlatform
 from .fastpath import HANDOVER_KEY
 from .flow import LaunchResult, LoginResult, launch_flow, origin_of
 from .errors import StateMismatch
+from .landing import landing_path
 from .launch import StrictMessageLaunch
 from .session import current_session, session_required
 
@@ -111,11 +112,12 @@ def launch() -> Response:
         raise StateMismatch("The value kept in the platform does not belong to this login.", code="state_not_bound")
     if not result.opened:
         return _unbound_launch(result.message, result.state)
+    location = result.location or landing_path(result, request.script_root)
     if binding is not None:  # the platform-storage page's request: it navigates itself
-        resp = jsonify({"location": url_for("lti.home", ltik=result.token)})
+        resp = jsonify({"location": location})
         resp.headers["Cache-Control"] = "no-store"
         return resp
-    resp = redirect(url_for("lti.home", ltik=result.token), code=303)
+    resp = redirect(location, code=303)
     for cookie in result.set_cookies:
         resp.headers.add("Set-Cookie", cookie)
     resp.headers["Cache-Control"] = "no-store"  # the address carries the new session's token

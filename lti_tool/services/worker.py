@@ -23,7 +23,7 @@ from typing import Any, cast
 
 import requests
 from flask import Flask
-from sqlalchemy import Table, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, func, or_, select, union_all, update
 
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
@@ -137,14 +137,29 @@ class DeliveryWorker:
         return and_(T.c.status.in_([str(s) for s in SENDABLE]), T.c.next_attempt_at <= now,
                     or_(T.c.lease_until.is_(None), T.c.lease_until < now))
 
+    def _pick(self, status: str, now: dt.datetime, limit: int) -> Any:
+        return (select(T.c.id, T.c.next_attempt_at)
+                .where(T.c.status == status, T.c.next_attempt_at <= now,
+                       or_(T.c.lease_until.is_(None), T.c.lease_until < now))
+                .order_by(T.c.next_attempt_at, T.c.id).limit(limit))
+
     def candidates(self, limit: int | None = None) -> Any:
-        """Return the ids of due rows: a ``SKIP LOCKED`` subquery on PostgreSQL, else a list."""
-        pick = (select(T.c.id).where(self._due(utcnow())).order_by(T.c.next_attempt_at, T.c.id)
-                .limit(limit or self.batch_size))
+        """Return the ids of the earliest due rows: a ``SKIP LOCKED`` subquery on PostgreSQL, else a list.
+
+        One index range per sendable status (``ix_grade_outbox_due``: status, next_attempt_at), each read in
+        index order and cut at ``limit``, then merged: the cost does not grow with the backlog of due rows
+        (a single ``status IN (...)`` query has to sort every due row to find the first ``limit``).
+        """
+        limit = limit or self.batch_size
+        now = utcnow()
         if db.engine.dialect.name == "postgresql":
-            # A materialised CTE runs once; a plain IN (subquery) may be re-run and lease more than ``limit``.
-            return pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
-        return list(db.session.execute(pick).scalars())
+            # Materialised CTEs run once; a plain IN (subquery) may be re-run and lease more than ``limit``.
+            picked = [self._pick(str(s), now, limit).with_for_update(skip_locked=True)
+                      .cte(f"picked_{s}").prefix_with("MATERIALIZED") for s in SENDABLE]
+            both = union_all(*(select(p.c.id, p.c.next_attempt_at) for p in picked)).subquery("both")
+            return select(both.c.id).order_by(both.c.next_attempt_at, both.c.id).limit(limit)
+        found = [r for s in SENDABLE for r in db.session.execute(self._pick(str(s), now, limit)).all()]
+        return [r.id for r in sorted(found, key=lambda r: (r.next_attempt_at, r.id))[:limit]]
 
     def lease(self, ids: Any) -> tuple[str, list[Any]]:
         """Lease the rows among ``ids`` that are still due (a conditional UPDATE); return (token, rows). Commits."""
@@ -154,7 +169,7 @@ class DeliveryWorker:
             db.session.rollback()
             return owner, []
         until = now + dt.timedelta(seconds=self.lease_seconds)
-        chosen = T.c.id.in_(ids) if isinstance(ids, list) else T.c.id.in_(select(ids.c.id))
+        chosen = T.c.id.in_(ids)
         rows = db.session.execute(update(T).where(chosen, self._due(now))
                                   .values(lease_owner=owner, lease_until=until).returning(*_COLUMNS)).all()
         db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from . import timing as _timing  # noqa: F401  (the model is part of the schema)
-from . import (views_certificates, views_dashboard, views_exports, views_manual, views_module, views_pdf,
+from . import (routing, views_certificates, views_dashboard, views_exports, views_manual, views_module, views_pdf,
                views_picker, views_quiz, views_selfassess, views_stats, views_time)
 
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates",
@@ -17,6 +17,7 @@ _RULES = (
     # placing content
     ("/pick", "picker", views_picker.picker, BOTH),
     ("/link/setup", "setup_link", views_picker.setup_link, BOTH),
+    ("/not-set-up", "not_set_up", routing.not_set_up_page, GET),
     # course and module player
     ("/course", "course", views_module.course, GET),
     ("/modules/<module_id>", "module", views_module.module, GET),
@@ -64,3 +65,12 @@ _RULES = (
 
 for _rule, _endpoint, _view, _methods in _RULES:
     bp.add_url_rule(_rule, _endpoint, _view, methods=_methods)
+
+
+@bp.url_value_preprocessor
+def _prefetch_progress(endpoint: str | None, values: dict | None) -> None:
+    """A module page reads the learner's progress in that module: ask for it with the session (one round trip)."""
+    if endpoint in ("training.page", "training.module") and values:
+        from flask import g
+
+        g.prefetch_module = values.get("module_id")

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, bool_false, created_at, utcnow
@@ -163,3 +163,24 @@ class Reflection(Base):
     #: One text per prompt, in prompt order.
     texts: Mapped[list[Any]] = mapped_column(default=list)
     saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class RosterSnapshot(Base):
+    """The course list as last read from the platform (NRPS), kept so a trainer's first dashboard view does
+    not read every roster page again; refreshed in the background once it is older than a few minutes.
+
+    ``members`` is compact JSON: ``{"roles": [[role, ...], ...], "members": [[user_id, name, roles index,
+    status], ...]}`` (role lists are shared: a course has a handful). No email is kept.
+    """
+
+    __tablename__ = "training_roster"
+
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"), primary_key=True)
+    members: Mapped[str] = mapped_column(Text)
+    #: Roster pages read.
+    pages: Mapped[int]
+    #: False when the platform had more pages than the tool reads (the trainer is told the list was cut).
+    complete: Mapped[bool] = mapped_column(default=True, server_default="1")
+    fetched_at: Mapped[dt.datetime]
+    #: Set by the worker process that is reading the list again, so only one does.
+    refresh_started_at: Mapped[Optional[dt.datetime]]

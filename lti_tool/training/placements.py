@@ -20,11 +20,25 @@ from .models import Placement
 log = logging.getLogger(__name__)
 
 
-def item_of_session(session: ToolSession) -> Item | None:
-    """Return the item the session's resource link was placed for, or None."""
+def item_of_session(session: ToolSession, *, hot: bool = False) -> Item | None:
+    """Return the item the session's resource link was placed for, or None.
+
+    ``hot``: read a placement set up in the tool with one plain statement on the launch hot path's
+    connections (committed rows only), as the launch itself does, instead of through the ORM.
+    """
     item = Item.from_params(session.data.get("custom") or {})
     if item is None:
         item = Item.from_url(session.data.get("target_link_uri"))
+    if item is None and session.resource_link_id and hot:
+        from flask import current_app
+
+        store = current_app.extensions["r2com"]["hotpath"]
+        found = store.fetch_one("SELECT item_kind, item_id, report, completion FROM learning_placement "
+                                f"WHERE resource_link_id = {store.placeholder}", (session.resource_link_id,))
+        if found is not None:
+            kind, item_id, report, completion = found
+            item = Item.parse_key(f"{kind}:{item_id}" if item_id else kind, report, completion)
+        return item
     if item is None and session.resource_link_id:
         row = db.session.execute(select(Placement).where(Placement.resource_link_id == session.resource_link_id)
                                  ).scalar()

@@ -7,6 +7,7 @@ import logging
 import threading
 from typing import Any
 
+from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -43,19 +44,46 @@ MEMO = SeenMemo()
 def seen_state(session: ToolSession, module_id: str) -> tuple[list[str], str | None] | None:
     """Return (pages seen, last page) of the user's module progress, or None.
 
-    This runs on every page view, so it is one plain SQL statement on the request's connection
-    (no ORM compile or identity map: a few times cheaper).
+    This runs on every page view, so it is one plain SQL statement on the launch hot path's driver
+    connections (:meth:`~lti_tool.lti.hotpath.HotStore.fetch_one`): no ORM session, no pool checkout and
+    so no ping. It sees committed rows only; the page view calls it before it writes anything.
     """
-    conn = db.session.connection()
-    ph = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-    row = conn.exec_driver_sql(
+    prefetched = _prefetched(session, module_id)  # read with the session (a module page: one round trip)
+    if prefetched is not None:
+        return prefetched[2]
+    store = current_app.extensions["r2com"]["hotpath"]
+    ph = store.placeholder
+    row = store.fetch_one(
         f"SELECT pages_seen, last_page_id FROM {ModuleProgress.__tablename__} "
         f"WHERE context_id = {ph} AND user_id = {ph} AND module_id = {ph}",
-        (session.context_id, session.user_id, module_id)).first()
+        (session.context_id, session.user_id, module_id))
     if row is None:
         return None
     seen = json.loads(row[0]) if isinstance(row[0], (str, bytes)) else row[0]
     return list(seen or []), row[1]
+
+
+def _prefetched(session: ToolSession, module_id: str) -> tuple[Any, ...] | None:
+    found = g.get("prefetched_progress")
+    return found if found is not None and found[0] == session.id and found[1] == module_id else None
+
+
+def kept_percent(session: ToolSession, module_id: str) -> float | None:
+    """Return the percent of the user's quiz attempt that counts in a module, or None (read with the session)."""
+    prefetched = _prefetched(session, module_id)
+    if prefetched is not None:
+        return prefetched[3]
+    from .models import QuizAttempt
+
+    return db.session.execute(select(QuizAttempt.percent).where(
+        QuizAttempt.context_id == session.context_id, QuizAttempt.user_id == session.user_id,
+        QuizAttempt.module_id == module_id, QuizAttempt.kept.is_(True)).limit(1)).scalar()
+
+
+def resume_at(last_page_id: str | None, module: m.Module) -> str:
+    """Return the page to resume at: the last one opened if it still exists, else the first page."""
+    pages = reading_pages(module)
+    return last_page_id if last_page_id in pages else pages[0]
 
 
 def count_seen(seen: list[str] | None, module: m.Module) -> tuple[int, int]:
@@ -126,10 +154,7 @@ def mark_page(session: ToolSession, package: m.Package, module: m.Module, page_i
 
 def resume_page(row: ModuleProgress | None, module: m.Module) -> str:
     """Return the page to resume at: the last one opened if it still exists, else the first page."""
-    pages = reading_pages(module)
-    if row is not None and row.last_page_id in pages:
-        return row.last_page_id
-    return pages[0]
+    return resume_at(row.last_page_id if row is not None else None, module)
 
 
 def reflection_of(session: ToolSession, module_id: str) -> Reflection | None:

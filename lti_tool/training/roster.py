@@ -1,22 +1,30 @@
-"""The course roster from Names and Role Provisioning Services, every page, cached briefly.
+"""The course roster from Names and Role Provisioning Services, every page, stored per course.
 
 Pages are followed through ``Link: <...>; rel="next"`` exactly as the platform wrote the URL (page tokens
 can be case-sensitive). Canvas gives at most 50 members a page; Moodle gives all at once.
+
+Reading a 50,000-member course takes a thousand requests, so the list is read once and stored
+(:class:`~lti_tool.training.models.RosterSnapshot`); a view of a list older than ``CACHE_SECONDS`` shows the
+stored list and reads it again in the background (one worker process at a time). The trainer's "read the
+course list again" reads it at once. Each process keeps the decoded list of the courses it served.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import functools
 import json
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 import requests
 from flask import current_app
 from requests.utils import parse_header_links
+from sqlalchemy import or_, select, update
 
 from ..lti.constants import SCOPE_NRPS
 from ..services.outbound import GuardedSession, OutboundPolicy
@@ -24,7 +32,8 @@ from ..services.tokens import TokenError
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-MAX_PAGES = 1000
+#: Pages read at most (500,000 members at Canvas's 50 a page); a longer list is cut and the trainer is told.
+MAX_PAGES = 10_000
 #: Largest roster page read (a 10,000-member Moodle course is about 3 MB).
 MAX_PAGE_BYTES = 32 * 1024 * 1024
 CACHE_SECONDS = 120
@@ -57,6 +66,11 @@ def _context_role(role: str) -> str | None:
     if role and ":" not in role and "/" not in role:
         return role
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind_of(roles: tuple[str, ...]) -> str:
+    return kind_of_roles(roles)
 
 
 def kind_of_roles(roles: tuple[str, ...] | list[str]) -> str:
@@ -92,7 +106,7 @@ class Member:
     @property
     def kind(self) -> str:
         """Return learner, instructor, administrator or other (see :func:`kind_of_roles`)."""
-        return kind_of_roles(self.roles)
+        return _kind_of(self.roles)  # a course has a handful of distinct role lists
 
     @property
     def is_learner(self) -> bool:
@@ -133,8 +147,8 @@ class RosterClient:
         policy = getattr(getattr(tokens, "http", None), "policy", None) or OutboundPolicy()
         self.http = GuardedSession(dataclasses.replace(policy, max_bytes=MAX_PAGE_BYTES), pool_size=4)
 
-    def pages(self, platform: Any, url: str) -> Iterator[list[Member]]:
-        """Yield the members of each page.
+    def pages(self, platform: Any, url: str, state: dict[str, Any] | None = None) -> Iterator[list[Member]]:
+        """Yield the members of each page; ``state["cut"]`` becomes True when more than ``MAX_PAGES`` were offered.
 
         Raises:
             RosterError: The platform refused, failed or answered something that is not a roster.
@@ -170,12 +184,15 @@ class RosterClient:
                 raise RosterError("The platform's answer had no member list.")
             yield [m for m in map(_member, raw) if m is not None]
             next_url = next_link(response.headers.get("Link"))
+        if state is not None:
+            state["cut"] = bool(next_url and next_url not in seen)
 
-    def fetch(self, platform: Any, url: str) -> tuple[list[Member], int]:
-        """Return every member (deduplicated, in platform order) and the number of pages read."""
+    def fetch(self, platform: Any, url: str, state: dict[str, Any] | None = None) -> tuple[list[Member], int]:
+        """Return every member (deduplicated, in platform order) and the number of pages read
+        (``state["cut"]``: see :meth:`pages`)."""
         members: dict[str, Member] = {}
         pages = 0
-        for page in self.pages(platform, url):
+        for page in self.pages(platform, url, state):
             pages += 1
             for member in page:
                 members.setdefault(member.user_id, member)
@@ -184,64 +201,51 @@ class RosterClient:
 
 @dataclass(frozen=True)
 class Roster:
-    """A fetched roster."""
+    """A fetched roster. ``complete`` is False when the platform offered more than ``MAX_PAGES`` pages;
+    ``refreshing`` tells that a newer read is under way in the background."""
 
     members: tuple[Member, ...]
     pages: int
     fetched_at: float
+    complete: bool = True
+    refreshing: bool = False
 
 
 class RosterCache:
-    """Rosters by context for ``CACHE_SECONDS``: in Redis when configured (shared by workers), else per process."""
+    """This process's decoded rosters by context; fresh for ``CACHE_SECONDS``. The database keeps the list
+    for every process (:func:`roster_for`), so nothing is shared here."""
 
-    def __init__(self, redis_client: Any = None, seconds: int = CACHE_SECONDS) -> None:
-        self.redis = redis_client
+    def __init__(self, seconds: int = CACHE_SECONDS) -> None:
         self.seconds = seconds
         self._data: dict[int, Roster] = {}
         self._lock = threading.Lock()
 
-    def get(self, context_id: int) -> Roster | None:
-        """Return a fresh cached roster."""
-        if self.redis is not None:
-            try:
-                raw = self.redis.get(f"r2com:roster:{context_id}")
-            except Exception:  # redis down: behave as a miss
-                raw = None
-            if raw:
-                data = json.loads(raw)
-                return Roster(tuple(Member(m["user_id"], m["name"], tuple(m["roles"]), m["status"])
-                                    for m in data["members"]), data["pages"], data["fetched_at"])
-            return None
+    def get(self, context_id: int, *, any_age: bool = False) -> Roster | None:
+        """Return a fresh cached roster (``any_age``: whatever this process holds)."""
         found = self._data.get(context_id)
-        return found if found and time.time() - found.fetched_at < self.seconds else None
+        return found if found and (any_age or time.time() - found.fetched_at < self.seconds) else None
 
     def put(self, context_id: int, roster: Roster) -> None:
-        """Store a roster."""
-        if self.redis is not None:
-            body = json.dumps({"members": [asdict(m) for m in roster.members], "pages": roster.pages,
-                               "fetched_at": roster.fetched_at})
-            try:
-                self.redis.set(f"r2com:roster:{context_id}", body, ex=self.seconds)
-            except Exception:
-                log.warning("roster cache: redis unavailable")
-            return
+        """Keep a roster."""
         with self._lock:
             if len(self._data) > 500:
                 self._data.clear()
             self._data[context_id] = roster
 
+    def forget_all(self) -> None:
+        """Forget every roster this process holds (a fresh process; benchmarks)."""
+        self._data.clear()
+
     def drop(self, context_id: int) -> None:
         """Forget a context's roster (the trainer asked for a fresh one)."""
         self._data.pop(context_id, None)
-        if self.redis is not None:
-            try:
-                self.redis.delete(f"r2com:roster:{context_id}")
-            except Exception:
-                pass
 
 
 def roster_for(platform_id: int, context_id: int, memberships_url: str | None, *, refresh: bool = False) -> Roster:
-    """Return the course roster (from the cache unless ``refresh``).
+    """Return the course roster: this process's copy, else the stored one, else read now; ``refresh`` reads now.
+
+    A stored list older than ``CACHE_SECONDS`` is returned as it is (``refreshing``) while one worker reads it
+    again in the background.
 
     Raises:
         RosterError: The platform shares no roster for this course, or reading it failed.
@@ -257,11 +261,97 @@ def roster_for(platform_id: int, context_id: int, memberships_url: str | None, *
         cached = cache.get(context_id)
         if cached is not None:
             return cached
+        stored = _stored(cache, context_id)
+        if stored is not None:
+            if time.time() - stored.fetched_at >= cache.seconds and _claim_refresh(context_id, cache.seconds):
+                _refresh_in_background(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                       platform_id, context_id, memberships_url)
+                stored = replace(stored, refreshing=True)
+            return stored
+    return _read(ext, platform_id, context_id, memberships_url)
+
+
+def _read(ext: dict[str, Any], platform_id: int, context_id: int, memberships_url: str) -> Roster:
+    """Read every page now, store the list and keep it in this process."""
     info = ext["platforms"].by_id(platform_id)
     if info is None:
         raise RosterError("The platform is no longer registered.")
-    members, pages = ext["roster_client"].fetch(info, memberships_url)
-    roster = Roster(tuple(members), pages, time.time())
-    cache.put(context_id, roster)
-    log.info("roster of context %s: %d members over %d page(s)", context_id, len(members), pages)
+    state: dict[str, Any] = {}
+    members, pages = ext["roster_client"].fetch(info, memberships_url, state)
+    roster = Roster(tuple(members), pages, time.time(), complete=not state.get("cut"))
+    _store(context_id, roster)
+    ext["roster_cache"].put(context_id, roster)
+    log.info("roster of context %s: %d members over %d page(s)%s", context_id, len(members), pages,
+             "" if roster.complete else " (cut)")
     return roster
+
+
+def _encode(roster: Roster) -> str:
+    roles: dict[tuple[str, ...], int] = {}
+    rows = [[m.user_id, m.name, roles.setdefault(m.roles, len(roles)), m.status] for m in roster.members]
+    return json.dumps({"roles": [list(r) for r in roles], "members": rows}, separators=(",", ":"))
+
+
+def _stored(cache: RosterCache, context_id: int) -> Roster | None:
+    """Return the stored list; decoded once per process and stored version (one small query otherwise)."""
+    from ..extensions import db
+    from .models import RosterSnapshot as R
+
+    head = db.session.execute(select(R.fetched_at, R.pages, R.complete).where(R.context_id == context_id)).first()
+    if head is None:
+        return None
+    fetched_at = head.fetched_at.timestamp()
+    held = cache.get(context_id, any_age=True)
+    if held is not None and held.fetched_at == fetched_at:
+        return held
+    text = db.session.execute(select(R.members).where(R.context_id == context_id)).scalar_one()
+    data = json.loads(text)
+    roles = [tuple(r) for r in data["roles"]]
+    roster = Roster(tuple(Member(u, n, roles[i], s) for u, n, i, s in data["members"]), head.pages, fetched_at,
+                    complete=head.complete)
+    cache.put(context_id, roster)
+    return roster
+
+
+def _store(context_id: int, roster: Roster) -> None:
+    """Insert or replace the stored list (commits)."""
+    from ..extensions import db
+    from .models import RosterSnapshot as R
+
+    values = {"members": _encode(roster), "pages": roster.pages, "complete": roster.complete,
+              "fetched_at": dt.datetime.fromtimestamp(roster.fetched_at, dt.timezone.utc), "refresh_started_at": None}
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(R).values(context_id=context_id, **values)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=[R.context_id], set_=values))
+    db.session.commit()
+
+
+def _claim_refresh(context_id: int, seconds: int) -> bool:
+    """Mark the stored list as being read again unless another process does already; commits."""
+    from ..db import utcnow
+    from ..extensions import db
+    from .models import RosterSnapshot as R
+
+    now = utcnow()
+    done = db.session.execute(update(R).where(
+        R.context_id == context_id,
+        or_(R.refresh_started_at.is_(None), R.refresh_started_at < now - dt.timedelta(seconds=seconds)))
+        .values(refresh_started_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
+    return bool(done.rowcount)
+
+
+def _refresh_in_background(app: Any, platform_id: int, context_id: int, memberships_url: str) -> None:
+    def run() -> None:
+        with app.app_context():
+            try:
+                _read(app.extensions["r2com"], platform_id, context_id, memberships_url)
+            except RosterError as exc:  # the stored list stays; the next stale view tries again
+                log.warning("roster of context %s could not be read again: %s", context_id, exc)
+            except Exception:  # pragma: no cover - never let a background read take the worker down
+                log.exception("roster of context %s: background read failed", context_id)
+
+    threading.Thread(target=run, name=f"roster-{context_id}", daemon=True).start()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, redirect, render_template, url_for
+from flask import Response, current_app, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..errors import Forbidden
 from ..lti.constants import MessageType
-from ..lti.session import ToolSession, context_of
-from .catalog import assessment_installed
-from .constants import ItemKind
+from ..lti.session import ToolSession, current_session, session_required
+from .catalog import TOKEN_MARK, assessment_installed
+from .constants import P_ITEM, ItemKind
 from .placements import item_of_session
 
 log = logging.getLogger(__name__)
@@ -21,43 +22,100 @@ def _to(endpoint: str, session: ToolSession, **values: str) -> Response:
     return redirect(url_for(endpoint, ltik=session.token, **values), code=303)
 
 
-def route_launch(session: ToolSession) -> Response | None:
-    """Open what the launch asks for; None lets another feature answer."""
+#: ``landing`` answer for a link that is not set up yet (learners get the "not set up" page).
+NOT_SET_UP = ("training.not_set_up", {})
+
+
+def landing(session: ToolSession) -> tuple[str, dict[str, str]] | None:
+    """Return (endpoint, values) of the page a launch opens, or None when another feature decides.
+
+    Pure but for at most one read (a link set up in the tool has no custom parameters). Raises
+    ``Forbidden`` for a learner's Deep Linking request.
+    """
     if session.message_type == MessageType.DEEP_LINKING:
         if not session.is_instructor:
             raise Forbidden("Only trainers can add activities from this tool.", code="deep_linking_instructor_only")
-        return _to("training.picker", session)
+        return "training.picker", {}
     if session.message_type != MessageType.RESOURCE_LINK:
         return None
-    item = item_of_session(session)
+    item = item_of_session(session, hot=True)
     if item is None:
-        return not_set_up(session)
+        return ("training.setup_link", {}) if session.is_instructor else NOT_SET_UP
     if item.kind == ItemKind.MODULE:
-        return _to("training.module", session, module_id=item.id)
+        return "training.module", {"module_id": item.id}
     if item.kind == ItemKind.CHAPTER:
-        return _to("training.chapter", session, chapter_id=item.id)
+        return "training.chapter", {"chapter_id": item.id}
     if item.kind == ItemKind.MANUAL:
-        return _to("training.manual", session)
+        return "training.manual", {}
     if item.kind == ItemKind.DASHBOARD:
-        return _to("training.dashboard" if session.is_instructor else "training.course", session)
+        return ("training.dashboard" if session.is_instructor else "training.course"), {}
     # Case exercises and casework belong to the assessment feature; custom parameters reach its own
     # handler first. Links set up in the tool (or by target link) are sent there here.
     if assessment_installed():
         if item.kind == ItemKind.CASEWORK:
-            return _to("assessment.caseload", session)
-        return _to("assessment.training_case", session, case_id=item.id)
-    return not_set_up(session)
+            return "assessment.caseload", {}
+        return "assessment.training_case", {"case_id": item.id}
+    return NOT_SET_UP
+
+
+def route_launch(session: ToolSession) -> Response | None:
+    """Open what the launch asks for; None lets another feature answer (``/lti/home``)."""
+    found = landing(session)
+    if found is None:
+        return None
+    if found == NOT_SET_UP:
+        return not_set_up(session)
+    return _to(found[0], session, **found[1])
+
+
+def launch_target(session: ToolSession) -> str | None:
+    """Return the path (with the session token) a launch redirects to, straight to the page; None: ``/lti/home``.
+
+    Runs inside the launch (the WSGI fast path has an app context but no request), so the address is built
+    from the URL map directly. Links whose custom parameters belong to the assessment feature land on
+    ``/lti/home``, where its own handler answers first.
+    """
+    custom = (session.data or {}).get("custom") or {}
+    if custom.get(P_ITEM) in (str(ItemKind.CASEWORK), str(ItemKind.CASE_EXERCISE)):
+        return None
+    try:
+        found = landing(session)
+    except Forbidden:  # refused on /lti/home, as before, not inside the launch
+        return None
+    if found is None:
+        return None
+    endpoint, values = found
+    adapter = current_app.url_map.bind("localhost")
+    return adapter.build(endpoint, {**values, "ltik": session.token})
+
+
+@session_required
+def not_set_up_page() -> Response:
+    """The page a launch of a link that is not set up yet lands on (one redirect, like a placed item)."""
+    return not_set_up(current_session())
 
 
 def not_set_up(session: ToolSession) -> Response:
-    """Trainers get the picker to set the link up; learners a kind note and what they can open meanwhile."""
-    context = context_of(session)
-    course = (context.title or context.label or "") if context else ""
+    """Trainers get the picker to set the link up; learners a kind note and what they can open meanwhile.
+
+    The note is the same for everyone in a course and language, so it is rendered once and kept in the shell
+    cache with a placeholder for the token; the course title is one plain read.
+    """
     if session.is_instructor:
         return _to("training.setup_link", session)
-    html = render_template("training/not_set_up.html", course=course, role_label=_("learner"), token=session.token,
-                           case_exercises=assessment_installed())
-    return Response(html, status=200)
+    store = current_app.extensions["r2com"]["hotpath"]
+    row = store.fetch_one(f"SELECT title, label FROM lti_context WHERE id = {store.placeholder}", (session.context_id,))
+    course = (row[0] or row[1] or "") if row else ""
+    shells = current_app.extensions["r2com"]["training_shells"]
+    key = ("training/not_set_up.html", str(get_locale()), course, assessment_installed())
+    html = shells.get(key)
+    if html is None:
+        html = render_template("training/not_set_up.html", course=course, role_label=_("learner"), token=TOKEN_MARK,
+                               case_exercises=key[3])
+        shells.put(key, html)
+    resp = Response(html.replace(TOKEN_MARK, session.token), status=200)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 def home_links(session: ToolSession) -> list[tuple[str, str]]:

@@ -11,20 +11,15 @@ def init_app(app: Flask) -> None:
     from .blueprint import bp
     from .catalog import FragmentCache, ShellCache, course_ref_url, manual_ref_url
     from .roster import RosterCache, RosterClient
-    from .routing import home_links, route_launch
+    from .routing import home_links, launch_target, route_launch
 
     ext = app.extensions["r2com"]
-    settings = app.config["R2COM"]
     ext["router"].add(route_launch)
+    ext.setdefault("launch_targets", []).append(launch_target)
     ext["router"].add_home_link(home_links)
     ext["training_fragments"] = FragmentCache()
     ext["training_shells"] = ShellCache()
-    redis_client = None
-    if settings.get("REDIS_URL"):
-        import redis
-
-        redis_client = redis.Redis.from_url(settings["REDIS_URL"])
-    ext["roster_cache"] = RosterCache(redis_client)
+    ext["roster_cache"] = RosterCache()  # the database shares the stored list between processes
     if "grade_tokens" in ext:
         ext["roster_client"] = RosterClient(ext["grade_tokens"])
     library = ext.get("content")

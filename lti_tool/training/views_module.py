@@ -11,7 +11,6 @@ from ..lti.session import current_session, session_required
 from . import progress as prog
 from .catalog import content_lang, module_of, package_of, turl
 from .errors import NotPlaced
-from .quiz import attempts_of, kept_attempt
 from .views_common import render, render_cached
 
 
@@ -35,12 +34,15 @@ def module(module_id: str) -> Response:
     """Show a module's start page: objectives, content notes, progress, Start or Resume, the quiz."""
     session = current_session()
     package, mod = module_of(module_id, content_lang())
-    row = prog.module_progress(session, module_id)
-    done, total = prog.counts(row, mod)
-    attempts = attempts_of(session, module_id)
-    return render("training/module.html", package=package, module=mod, done=done, total=total,
-                  resume=prog.resume_page(row, mod), started=row is not None, attempts=attempts,
-                  kept=kept_attempt(attempts))
+    state = prog.seen_state(session, module_id)  # with the kept percent, read with the session: one round trip
+    done, total = prog.count_seen(state[0] if state else None, mod)
+    resume = prog.resume_at(state[1] if state else None, mod)
+    percent = prog.kept_percent(session, module_id)
+    kept = None if percent is None else int(round(percent))
+    key = (package.id, package.version, package.content_hash, package.lang, module_id, done, total, resume,
+           state is not None, kept)
+    return render_cached("training/module.html", key, package=package, context=lambda: {
+        "module": mod, "done": done, "total": total, "resume": resume, "started": state is not None, "kept": kept})
 
 
 def _neighbours(mod, page_id: str) -> tuple[str | None, str | None, int]:

@@ -149,7 +149,7 @@ def test_platform_storage_binds_state_without_cookies(tool, platform):
         wrong = b.post(action, data=dict(fields, lti_binding="not-the-binding"), headers=page_headers)
         assert wrong.status_code == 401 and wrong.json()["error"] == "state_not_bound"
         done = b.post(action, data=dict(fields, lti_binding=binding), headers=page_headers)
-        assert done.status_code == 200 and done.json()["location"].startswith("/lti/home?ltik=")
+        assert done.status_code == 200 and "ltik=" in done.json()["location"]
         home = b.get(tool.url + done.json()["location"])
         assert home.status_code == 200
 

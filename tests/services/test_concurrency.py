@@ -136,3 +136,28 @@ def test_skip_locked_passes_over_rows_locked_elsewhere(env: GradeEnv) -> None:
         assert time.monotonic() - started < 1.5
         assert rows and first_id not in {r.id for r in rows}
         other.rollback()
+
+
+def test_a_claim_takes_the_earliest_due_rows_across_pending_and_waiting(env: GradeEnv) -> None:
+    """The claim reads one index range per status and merges them: the earliest due rows win, whatever
+    their status, rows not yet due stay, and no more than the batch is leased."""
+    import datetime as dt
+
+    from lti_tool.db import utcnow
+
+    ids = _many_scores(env, columns=2)
+    now = utcnow()
+    plan = {ids[0]: (DeliveryStatus.WAITING, -50), ids[1]: (DeliveryStatus.PENDING, -40),
+            ids[2]: (DeliveryStatus.WAITING, -30), ids[3]: (DeliveryStatus.PENDING, 60)}
+    for row in db.session.execute(select(GradeOutbox)).scalars():
+        status, minutes = plan.get(row.id, (DeliveryStatus.PENDING, -10))
+        row.status, row.next_attempt_at = status, now + dt.timedelta(minutes=minutes)
+    db.session.commit()
+    worker = env.worker(batch_size=4)
+    owner, rows = worker.claim()
+    later = [i for i in ids[4:]][:1]
+    assert [r.id for r in rows] == sorted([ids[0], ids[1], ids[2], *later])
+    assert ids[3] not in {r.id for r in rows}  # not due yet
+    db.session.expire_all()
+    leased = db.session.execute(select(GradeOutbox.id).where(GradeOutbox.lease_owner == owner)).scalars().all()
+    assert sorted(leased) == sorted(r.id for r in rows)
