@@ -41,6 +41,9 @@ class ToolSession:
     role: str
     message_type: str
     data: dict[str, Any]
+    #: The interface language the person chose in the tool (see ``lti_tool.i18n``), and the platform's locale then.
+    chosen_locale: str | None = None
+    chosen_under: str | None = None
 
     @property
     def is_instructor(self) -> bool:
@@ -103,7 +106,8 @@ def load_session(token: str | None) -> ToolSession:
     if not row["active"]:
         raise SessionError("The platform of this session has been disabled.", code="platform_disabled")
     return ToolSession(token, row["id"], row["user_id"], row["context_id"], row["platform_id"],
-                       row["resource_link_id"], row["role"], row["message_type"], row["data"])
+                       row["resource_link_id"], row["role"], row["message_type"], row["data"],
+                       row.get("ui_locale"), row.get("ui_locale_under"))
 
 
 def current_session() -> ToolSession:
