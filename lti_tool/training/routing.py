@@ -6,6 +6,7 @@ import logging
 
 from flask import Response, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..errors import Forbidden
 from ..lti.constants import MessageType
@@ -25,7 +26,7 @@ def route_launch(session: ToolSession) -> Response | None:
     """Open what the launch asks for; None lets another feature answer."""
     if session.message_type == MessageType.DEEP_LINKING:
         if not session.is_instructor:
-            raise Forbidden("Only trainers can add activities from this tool.", code="deep_linking_instructor_only")
+            raise Forbidden(_l("Only trainers can add activities from this tool."), code="deep_linking_instructor_only")
         return _to("training.picker", session)
     if session.message_type != MessageType.RESOURCE_LINK:
         return None

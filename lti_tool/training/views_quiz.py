@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, redirect, request
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..lti.session import current_session, session_required
@@ -43,7 +44,7 @@ def attempt(attempt_id: int) -> Response:
     package, mod, the_quiz = ops.quiz_of(att)
     if request.method == "POST":
         if att.state != AttemptState.IN_PROGRESS:
-            raise AttemptSubmitted(f"Attempt {att.number} was already submitted.")
+            raise AttemptSubmitted(_l("Attempt %(number)s was already submitted.", number=att.number))
         answers = ops.answers_from_form(the_quiz, att, request.form)
         if request.form.get("action") == "submit":
             ops.submit(session, att, answers)
