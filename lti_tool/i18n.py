@@ -26,6 +26,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from jinja2 import pass_context
+
 log = logging.getLogger(__name__)
 
 #: The language the messages are written in.
@@ -169,11 +171,30 @@ def init_app(app: Any) -> None:
     bp.add_url_rule("/language", "choose", _choose_view, methods=["POST"])
     app.register_blueprint(bp)
     app.context_processor(_template_helpers)
+    app.jinja_env.filters["content"] = _content_filter
 
 
 def _template_helpers() -> dict[str, Any]:
     lang = interface_language()
     return {"ui_lang": lang, "ui_dir": direction(lang), "language_switch": _switch}
+
+
+@pass_context
+def _content_filter(context: Any, text: Any, package: Any = None) -> Any:
+    """``{{ module.title|content }}``: content text in the page's content language, marked with its own lang and dir.
+
+    The interface may be in French while the course is only in English (or in Arabic): screen readers and the
+    layout then need the content's own language. Text in the interface language is returned as it is.
+    """
+    from markupsafe import Markup, escape
+
+    package = package or context.get("package")
+    lang = getattr(package, "lang", None)
+    if text is None or text == "" or not lang:
+        return text
+    if lang.split("-", 1)[0].lower() == interface_language().split("-", 1)[0].lower():
+        return text
+    return Markup('<span lang="%s" dir="%s">%s</span>') % (lang, direction(lang), escape(text))
 
 
 def _switch() -> dict[str, Any] | None:

@@ -6,8 +6,8 @@ so a message added without a translation fails it, and the failure lists what is
 
 from __future__ import annotations
 
-import html as html_lib
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -101,12 +101,55 @@ def test_order_platform_then_own_choice_then_browser_then_english(monkeypatch):
 
 
 # -- over real HTTP: a launch in French, in Arabic, the switcher -------------------------------------------------
-def _page_texts(page: str) -> set[str]:
-    """The visible text pieces of a page (between tags, in attributes people read), whitespace squeezed."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
-    texts = {html_lib.unescape(" ".join(t.split())) for t in re.split(r"<[^>]+>", page)}
-    texts |= {html_lib.unescape(v) for v in re.findall(r'(?:aria-label|placeholder|title|alt)="([^"]*)"', page)}
-    return {t for t in texts if t}
+class _Texts(HTMLParser):
+    """The text people read on a page (text and labelling attributes), leaving out content marked with another lang.
+
+    The document <title> is left out too: it may name content (a chapter title) and cannot carry its own lang.
+    """
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str]] = []
+        self.page_lang = lang
+        self.texts: set[str] = set()
+
+    def _lang(self) -> str:
+        return self.stack[-1][1] if self.stack else self.page_lang
+
+    def _keep(self, text: str) -> None:
+        text = " ".join(text.split())
+        if text and self._lang().split("-")[0] == self.page_lang and not any(t in ("script", "style", "title") for t, _l in self.stack):
+            self.texts.add(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        lang = attrs.get("lang") or self._lang()
+        for name in ("aria-label", "placeholder", "title", "alt"):
+            if attrs.get(name):
+                self.stack.append((tag, lang))
+                self._keep(attrs[name])
+                self.stack.pop()
+        if tag == "html":
+            self.page_lang = lang.split("-")[0]
+        elif tag not in self.VOID:
+            self.stack.append((tag, lang))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data):
+        self._keep(data)
+
+
+def _page_texts(page: str, lang: str) -> set[str]:
+    parser = _Texts(lang)
+    parser.feed(page)
+    return parser.texts
 
 
 def _english_left(page: str, lang: str, template) -> list[str]:
@@ -119,7 +162,7 @@ def _english_left(page: str, lang: str, template) -> list[str]:
         translated = ours.get(m.id)
         if translated is not None and translated.string and translated.string != m.id:
             english.add(m.id)
-    return sorted(_page_texts(page) & english)
+    return sorted(_page_texts(page, lang) & english)
 
 
 def _ltik(response) -> str:
@@ -134,13 +177,23 @@ def test_launch_in_french_shows_the_course_in_french_and_arabic_right_to_left(co
     landed = browser.launch(platform.base_url, cid, dep, user="learner", locale="fr-FR")
     assert landed.status_code == 200, landed.text[:500]
     token = _ltik(landed)
-    pages = {"/training/course": None, "/training/manual": None, "/training/manual/glossary": None}
-    for path in pages:
+    pages = ["/training/course", "/training/manual", "/training/manual/glossary"]
+    seen = []
+    while pages:
+        path = pages.pop(0)
         page = browser.get(f"{tool.url}{path}", params={"ltik": token})
         assert page.status_code == 200, (path, page.text[:300])
         assert '<html lang="fr" dir="ltr">' in page.text, path
         assert fr.get("Skip to main content").string in page.text
         assert _english_left(page.text, "fr", template) == [], path
+        seen.append(path)
+        # Follow the first module, its first page and quiz, and the first chapter of the guide.
+        for pattern in (r'href="(/training/modules/[^/"?]+)\?', r'href="(/training/modules/[^/"?]+/pages/[^/"?]+)\?',
+                        r'href="(/training/modules/[^/"?]+/quiz)\?', r'href="(/training/manual/chapters/[^/"?]+)\?'):
+            found = re.search(pattern, page.text)
+            if found and found.group(1) not in seen and found.group(1) not in pages:
+                pages.append(found.group(1))
+    assert len(seen) >= 7, seen  # course, guide, glossary, a module, a page, a quiz, a chapter
     # The switcher is there, labelled in French, and offers every complete language by its own name.
     assert f'>{fr.get("Change language").string}</button>' in page.text
     assert 'lang="ar">العربية</option>' in page.text
