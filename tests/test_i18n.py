@@ -248,3 +248,67 @@ def test_css_uses_logical_properties():
         fixed = re.findall(r"[^{};]*\b(?:margin|padding|border)-(?:left|right)\b[^;}]*|[\s;{](?:left|right)\s*:[^;}]*"
                            r"|text-align\s*:\s*(?:left|right)|float\s*:\s*(?:left|right)", text)
         assert not fixed, f"{css.name} uses fixed left/right (use margin-inline-start etc.): {fixed}"
+
+
+# -- word lists in every language (DP-2, DP-17) -----------------------------------------------------------------
+def test_every_language_has_every_word_list():
+    from lti_tool import wordlists
+
+    for table in (wordlists.STIGMA_LABEL_STEMS, wordlists.SPECIAL_CATEGORY_STEMS, wordlists.CHARACTER_WORDS):
+        missing = [lang for lang in wordlists.LANGUAGES if not table.get(lang)]
+        assert not missing, missing
+        assert all(w == w.lower() for words in table.values() for w in words)
+    assert set(i18n.supported()) <= set(wordlists.LANGUAGES)  # an offered language has its lists
+
+
+@pytest.mark.parametrize("note, flagged", [
+    ("Il est manipulateur et va à la mosquée le vendredi.", {"manipulateur", "mosquée"}),
+    ("Ele é muito preguiçoso e foi condenado em 2019.", {"preguiçoso", "condena"}),
+    ("هو شخص عدواني ويذهب إلى المسجد.", {"عدواني", "مسجد"}),
+    ("Hon är lat och går i kyrkan.", {"lat", "kyrka"}),
+    ("Той е агресивен и ходи на църква.", {"агресивен", "църква"}),
+])
+def test_the_note_scanner_knows_the_partners_languages(note, flagged):
+    from lti_tool.assessment.scanner import scan
+
+    assert {f.word for f in scan(note)} >= flagged
+
+
+@pytest.mark.parametrize("note", [
+    "Elle a trouvé un logement à l'origine du problème et voit sa sœur chaque semaine.",
+    "Mora na cidade e tem uma entrevista de emprego na segunda-feira.",
+    "يسكن في المدينة وعنده موعد عمل يوم الاثنين، مثلي تمامًا.",
+    "Tegnap kishte një takim me punëdhënësin.",
+    "Meleg ételt főz és elment a munkaügyi központba.",
+])
+def test_ordinary_notes_in_the_partners_languages_are_not_flagged(note):
+    from lti_tool.assessment.scanner import scan
+
+    assert scan(note) == []
+
+
+def test_stigma_label_check_knows_the_partners_languages():
+    from lti_tool.content.rules import FORBIDDEN_LABEL_WORDS
+
+    for label in ("High risk", "Risque élevé", "Perigoso", "Rischio alto", "I rrezikshëm", "Farlig", "Опасност",
+                  "Veszélyes", "خطر كبير"):
+        assert FORBIDDEN_LABEL_WORDS.search(label), label
+    for label in ("Needs a lot of support", "Besoin de beaucoup de soutien", "Precisa de muito apoio",
+                  "يحتاج إلى دعم كبير", "Нужда от подкрепа"):
+        assert not FORBIDDEN_LABEL_WORDS.search(label), label
+
+
+@pytest.mark.parametrize("lang", OFFERED)
+def test_client_facing_interface_texts_avoid_stigmatising_words(template, lang):
+    """DP-17 in every offered language: the interface words of the printed plan and the client's copy."""
+    from lti_tool.content.rules import FORBIDDEN_LABEL_WORDS
+
+    client_facing = ("client_export.html", "plan_print.html", "print_base.html")
+    ours = catalogue(lang)
+    found = []
+    for m in template:
+        if m.id and any(path.endswith(client_facing) for path, _line in m.locations):
+            translated = ours.get(m.id)
+            strings = translated.string if isinstance(translated.string, tuple) else (translated.string,)
+            found += [s for s in strings if FORBIDDEN_LABEL_WORDS.search(s or "")]
+    assert not found, found
