@@ -206,6 +206,21 @@ def test_launch_in_french_shows_the_course_in_french_and_arabic_right_to_left(co
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("tag", ["fr-FR", "pt-PT", "it", "sq", "sv-SE", "bg", "hu", "ar"])
+def test_a_launch_in_each_partner_language_shows_the_course_in_it(connected, browser, template, tag):
+    lang = i18n.normalize(tag)
+    if lang is None:
+        pytest.skip(f"{tag} is not offered")
+    tool, platform, cid, dep = connected
+    landed = browser.launch(platform.base_url, cid, dep, user="learner", locale=tag)
+    token = _ltik(landed)
+    page = browser.get(f"{tool.url}/training/course", params={"ltik": token})
+    assert f'<html lang="{lang}" dir="{i18n.direction(lang)}">' in page.text
+    assert catalogue(lang).get("Skip to main content").string in page.text
+    assert _english_left(page.text, lang, template) == []
+
+
+@pytest.mark.e2e
 @pytest.mark.skipif("ar" not in OFFERED, reason="Arabic is not offered")
 def test_own_choice_is_remembered_until_the_platform_language_changes(connected, browser):
     tool, platform, cid, dep = connected
