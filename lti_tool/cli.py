@@ -79,9 +79,12 @@ def keys_retire(kid: str) -> None:
 @click.option("--new-deployments", "deployment_policy", default=None, type=click.Choice(["auto", "approve"]),
               help="What a launch from a deployment id not listed here does: open the tool (auto) or wait for "
                    "`lti deployment approve` (approve). Default: the DEPLOYMENT_POLICY setting, else approve.")
+@click.option("--service-host", "service_hosts", multiple=True,
+              help="Another host its grade and roster services live on (repeatable; *.example.org for subdomains). "
+                   "Canvas cloud: your school's domain, e.g. school.instructure.com.")
 def platform_add(name: str, issuer: str, client_id: str, deployment_ids: tuple[str, ...], auth_login_url: str,
                  auth_token_url: str, key_set_url: str, auth_audience: str | None, product: str,
-                 deployment_policy: str | None) -> None:
+                 deployment_policy: str | None, service_hosts: tuple[str, ...]) -> None:
     """Register a platform by hand (or add deployments to one already registered)."""
     from .lti.registration import add_platform
 
@@ -90,10 +93,33 @@ def platform_add(name: str, issuer: str, client_id: str, deployment_ids: tuple[s
     platform = add_platform(name=name, issuer=issuer, client_id=client_id, auth_login_url=auth_login_url,
                             auth_token_url=auth_token_url, key_set_url=key_set_url,
                             deployment_ids=list(deployment_ids), auth_audience=auth_audience, product=product,
-                            deployment_policy=deployment_policy)
+                            deployment_policy=deployment_policy, service_hosts=list(service_hosts))
     db.session.commit()
     _invalidate()
     click.echo(f"Platform {platform.id} registered: {platform.name}")
+
+
+@platform_cli.command("hosts")
+@click.argument("platform_id", type=int)
+@click.option("--add", "added", multiple=True, help="Allow grade and roster services on this host (repeatable).")
+@click.option("--remove", "removed", multiple=True, help="Stop allowing this extra host (repeatable).")
+def platform_hosts_command(platform_id: int, added: tuple[str, ...], removed: tuple[str, ...]) -> None:
+    """Show or change the hosts a platform's grade (AGS) and roster (NRPS) URLs may be on.
+
+    The hosts of its login, token and key set URLs always count; launches whose service URLs point
+    anywhere else are refused (foreign_service_url).
+    """
+    from .lti.tool_config import platform_hosts
+
+    p = platform_or_exit(platform_id)
+    hosts = [h for h in (p.service_hosts or "").split() if h not in {r.strip().lower() for r in removed}]
+    hosts += [h.strip().lower() for h in added if h.strip() and h.strip().lower() not in hosts]
+    p.service_hosts = " ".join(hosts) or None
+    db.session.commit()
+    _invalidate()
+    fixed = platform_hosts(p.auth_login_url, p.auth_token_url, p.key_set_url)
+    click.echo(f"Platform {p.id}: {' '.join(sorted(fixed))} (from its URLs)"
+               + (f"; also {' '.join(hosts)}" if hosts else ""))
 
 
 @platform_cli.command("list")
@@ -116,7 +142,7 @@ def platform_show(platform_id: int) -> None:
     p = platform_or_exit(platform_id)
     data = {k: getattr(p, k) for k in ("id", "name", "issuer", "client_id", "auth_login_url", "auth_token_url",
                                        "auth_audience", "key_set_url", "product", "active", "source",
-                                       "deployment_policy")}
+                                       "deployment_policy", "service_hosts")}
     data["deployments"] = [{"deployment_id": d.deployment_id, "state": state_of(d), "source": d.source}
                            for d in p.deployments]
     click.echo(json.dumps(data, indent=2))

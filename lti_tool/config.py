@@ -6,6 +6,7 @@ generated from the same list (``flask --app wsgi lti settings``), so the two nev
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -73,8 +74,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CONTENT_DIR", _str, str(PROJECT_ROOT / "content_packages"), "Folder of content packages."),
     Setting("OPEN_REGISTRATION", _bool, False, "Allow dynamic registration without an invite "
             "(`/lti/register`). Off by default: admins use `lti platform invite`."),
-    Setting("ALLOW_PRIVATE_PLATFORMS", _bool, None, "Allow platform URLs on loopback/private addresses "
-            "during dynamic registration. Default: on in development, off in production."),
+    Setting("ALLOW_PRIVATE_PLATFORMS", _bool, None, "Let the tool reach platforms on loopback/private "
+            "addresses (registration, keys, tokens, grades, rosters). Default: on in development, off in production."),
+    Setting("PLATFORM_NETWORKS", _csv, [], "Comma-separated networks (CIDR, e.g. `10.20.0.0/16`) the tool may "
+            "reach platforms on even though they are private, for an LMS on the organisation's own network. "
+            "Link-local and multicast addresses are never reached."),
     Setting("DEV_PLATFORM", _bool, None, "Serve the development platform at `/platform`. Default: on in "
             "development; can never be on in production."),
     Setting("DEV_PLATFORM_PROFILE", _str, "generic", "How the development platform behaves: `generic`, "
@@ -88,10 +92,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CLOCK_SKEW", _int, 60, "Seconds of clock difference tolerated with platforms."),
     Setting("LOGIN_STATE_TTL", _int, 600, "Seconds between OIDC login and launch before the state expires."),
     Setting("SESSION_HOURS", _int, 8, "How long a tool session from one launch stays valid, in hours."),
+    Setting("SESSION_TOKEN_MINUTES", _int, 120, "How long one session token (`ltik`, which travels in page "
+            "addresses) stays valid, in minutes. Pages hand out a fresh one once it is a quarter used, so an "
+            "active learner keeps working until the session ends (`LTI_TOOL_SESSION_HOURS`)."),
     Setting("MAX_CONTENT_LENGTH", _int, 256 * 1024, "Largest accepted request body in bytes; bigger "
             "launches are refused with 413."),
-    Setting("FRAME_ANCESTORS", _csv, ["*"], "Comma-separated origins allowed to frame the tool (CSP "
-            "frame-ancestors), e.g. `https://moodle.example.org,https://school.instructure.com`."),
+    Setting("FRAME_ANCESTORS", _csv, [], "Comma-separated origins allowed to frame the tool (CSP "
+            "frame-ancestors) besides the tool itself and the registered platforms' own origins (issuer, login "
+            "and service hosts), e.g. `https://lms.example.org`; `*` allows any site (not recommended)."),
     Setting("LOG_LEVEL", _str, "INFO", "Python log level."),
     Setting("DELIVERY_THREAD", _bool, None, "Run the grade-delivery worker as a thread inside the web "
             "process. Default: on in development, off in production (run `lti deliver`)."),
@@ -132,6 +140,11 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
     if values.get("DEV_PLATFORM_PROFILE", "generic") not in ("generic", "moodle", "canvas"):
         raise ConfigError("LTI_TOOL_DEV_PLATFORM_PROFILE must be generic, moodle or canvas, not "
                           f"{values['DEV_PLATFORM_PROFILE']!r}")
+    for network in values.get("PLATFORM_NETWORKS") or []:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"LTI_TOOL_PLATFORM_NETWORKS: {network!r} is not a network such as 10.20.0.0/16") from exc
     values["BASE_URL"] = values["BASE_URL"].rstrip("/")
     if env == "production" and not values["BASE_URL"].startswith("https://"):
         raise ConfigError("LTI_TOOL_BASE_URL must be an https:// URL in production (platforms refuse "

@@ -25,6 +25,8 @@ class AppError(Exception):
     hint = _l("Go back to your course and try again. If it keeps happening, tell %(lms_admin)s.")
     #: "moodle", "canvas" or "other" when the platform is known before a tool session exists (launch errors).
     product: str | None = None
+    #: The platform a launch or login named, when known: its LMS may show this error in its frame.
+    platform_id: int | None = None
 
     def __init__(self, detail: str | None = None, *, code: str | None = None, status: int | None = None):
         super().__init__(detail or str(self.title))
@@ -108,6 +110,8 @@ def register_error_handlers(app: Flask) -> None:
     def _app_error(exc: AppError) -> Response:
         log.info("request refused: %s %s -> %s %s", request.method, request.path, exc.status, exc.code)
         hint = str(exc.hint) % {"lms_admin": lms_admin(_product_of_request(exc))}
+        if exc.platform_id is not None:
+            g.frame_platform_id = exc.platform_id
         return error_response(exc.status, exc.code, str(exc.title), str(exc.detail), hint)
 
     @app.errorhandler(HTTPException)

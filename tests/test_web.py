@@ -25,7 +25,7 @@ def test_security_headers(client):
     csp = resp.headers["Content-Security-Policy"]
     assert "frame-ancestors" in csp and "object-src 'none'" in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
-    assert resp.headers["Referrer-Policy"] == "same-origin"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_not_found_is_a_page_or_json(client):

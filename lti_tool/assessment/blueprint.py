@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import views_api, views_clients, views_concerns, views_occasions, views_org, views_plan, views_training
+from . import (
+    views_api,
+    views_clients,
+    views_concerns,
+    views_occasions,
+    views_org,
+    views_plan,
+    views_rights,
+    views_selfaccess,
+    views_training,
+)
 from .views_common import template_helpers
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment", template_folder="templates",
@@ -20,6 +30,9 @@ _RULES = (
     ("/organisation", "settings", views_org.settings, BOTH),
     ("/organisation/start", "org_start", views_org.start, GET),
     ("/organisation/roles", "grant", views_org.grant, POST),
+    ("/organisation/documents", "documents", views_org.documents, GET),
+    ("/organisation/documents/<name>", "document", views_org.document, GET),
+    ("/organisation/documents/<name>.<fmt>", "document_file", views_org.document, GET),
     ("/organisation/roles/<int:grant_id>/revoke", "revoke", views_org.revoke, POST),
     ("/directory", "directory", views_org.directory_list, GET),
     ("/directory/new", "directory_new", views_org.directory_edit, BOTH),
@@ -35,6 +48,13 @@ _RULES = (
     ("/clients/<client_id>/close", "close", views_clients.close, POST),
     ("/clients/<client_id>/restrict", "restrict", views_clients.restrict, POST),
     ("/clients/<client_id>/erase", "erase", views_clients.erase, BOTH),
+    ("/clients/<client_id>/requests", "requests", views_rights.requests, BOTH),
+    ("/clients/<client_id>/legal-conditions", "legal_conditions", views_selfaccess.legal, POST),
+    ("/clients/<client_id>/self-access", "new_code", views_selfaccess.new_code, POST),
+    ("/clients/<client_id>/self-access/<access_id>/revoke", "revoke_code", views_selfaccess.revoke_code, POST),
+    # the person's own page (a self-access code, no LMS session)
+    ("/my", "my_record", views_selfaccess.my_record, BOTH),
+    ("/clients/<client_id>/requests/<request_id>/decide", "decide_request", views_rights.decide, POST),
     # occasions, profile, change
     ("/clients/<client_id>/occasions/new", "new_occasion", views_occasions.new_occasion, BOTH),
     ("/occasions/<occasion_id>", "occasion", views_occasions.occasion, BOTH),
@@ -44,9 +64,11 @@ _RULES = (
     ("/clients/<client_id>/plan", "plan", views_plan.plan, BOTH),
     ("/clients/<client_id>/plan/actions/<action_id>", "update_action", views_plan.update_action, POST),
     ("/clients/<client_id>/plan/print", "print_plan", views_plan.print_plan, GET),
+    ("/clients/<client_id>/plan/pdf", "plan_pdf", views_plan.plan_pdf, GET),
     ("/clients/<client_id>/export", "client_export", views_plan.client_export, GET),
     ("/clients/<client_id>/referrals", "referrals", views_plan.referrals, BOTH),
     ("/referrals/<referral_id>/letter", "referral_letter", views_plan.referral_letter, GET),
+    ("/referrals/<referral_id>/letter/pdf", "referral_pdf", views_plan.referral_pdf, GET),
     # concerns for consultation, audit
     ("/clients/<client_id>/concerns/new", "new_concern", views_concerns.new_concern, BOTH),
     ("/concerns", "concerns", views_concerns.concerns, GET),

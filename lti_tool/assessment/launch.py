@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db
 from ..lti.constants import MessageType
 from ..lti.session import ToolSession
-from .models import Organisation, OrgRole
+from .models import OrgRole
 from .roles import ToolRole
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,9 @@ def route_launch(session: ToolSession) -> Response | None:
 def home_links(session: ToolSession) -> list[tuple[str, str]]:
     """Links for the default landing page, by what the user may open."""
     links = [(_("Practise on fictional cases"), url_for("assessment.training", ltik=session.token))]
-    org = db.session.execute(select(Organisation).where(Organisation.platform_id == session.platform_id)).scalar()
+    from .roles import organisation_of_session
+
+    org = organisation_of_session(session, create=False)
     roles = set()
     if org is not None:
         roles = set(db.session.execute(select(OrgRole.role).where(OrgRole.organisation_id == org.id,

@@ -33,14 +33,29 @@ def case_cipher() -> CaseCipher:
     return current_app.extensions["r2com"]["case_cipher"]
 
 
+def _default_scope(context: Any) -> str:
+    """An organisation made without an explicit scope is its platform's (the one-per-platform default)."""
+    return f"platform:{context.get_current_parameters()['platform_id']}"
+
+
 class Organisation(Base):
-    """A tenant: one platform registration and the settings its controller chose."""
+    """A tenant: a platform registration, or one deployment of it, and the settings its controller chose.
+
+    By default the whole platform is one organisation. When several NGOs share a platform (a Canvas
+    sub-account each, a Moodle tenant each), the operator gives a deployment its own organisation: its own
+    keys, roles, referral directory, retention and casework switch. Launches through that deployment then
+    belong to it; every other deployment stays with the platform's organisation.
+    """
 
     __tablename__ = "assessment_organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The platform registration this organisation is.
-    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), unique=True)
+    #: The platform registration this organisation belongs to.
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), index=True)
+    #: The deployment this organisation is, or empty for the platform-wide organisation.
+    deployment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_deployment.id", ondelete="SET NULL"))
+    #: ``platform:<platform id>`` or ``deployment:<deployment row id>``: one organisation per scope.
+    scope_key: Mapped[str] = mapped_column(String(40), unique=True, default=_default_scope)
     #: Real-client casework is off until an administrator turns it on (after the DPIA).
     casework_enabled: Mapped[bool_false]
     #: Months after a case is closed before its records are deleted (DP-10).
@@ -49,6 +64,13 @@ class Organisation(Base):
     privacy_notice_version: Mapped[str] = mapped_column(String(40), default="1.0", server_default="1.0")
     #: Whether the optional identity vault (names and identifiers) may be used at all (DP-1).
     identity_vault_enabled: Mapped[bool_false]
+    #: The optional "legal conditions relevant to support" field (DP-2, Art. 10): off until the controller
+    #: switches it on with the legal basis recorded below.
+    legal_conditions_enabled: Mapped[bool_false]
+    #: The legal basis the controller recorded for the field (organisation data, not client data).
+    legal_conditions_basis: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Optional client self-access (DP-5): time-limited codes the person uses to read their plan and record.
+    self_access_enabled: Mapped[bool_false]
     created_at: Mapped[created_at]
 
 
@@ -191,11 +213,14 @@ class Client(Sealed, Base):
     """A person supported by the organisation, known only by a pseudonym the organisation chose."""
 
     __tablename__ = "assessment_client"
-    __sealed__ = ("pseudonym_enc",)
+    __sealed__ = ("pseudonym_enc", "legal_conditions_enc")
 
     #: The practitioner whose caseload this is.
     practitioner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
     pseudonym_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Sealed "legal conditions relevant to support" (e.g. "must not contact X", "curfew"); only when the
+    #: organisation has switched the field on (DP-2).
+    legal_conditions_enc: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
     #: ``open`` or ``closed``; retention counts from ``closed_at``.
     status: Mapped[str] = mapped_column(String(10), default="open")
     #: Processing restricted on the client's request (Art. 18): readable, not editable.
@@ -340,6 +365,52 @@ class Concern(Sealed, Base):
     decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
 
 
+class RightsRequest(Sealed, Base):
+    """A request of the person about their record (GDPR Art. 15-18): what they asked, the decision, who made it
+    and when, and the change made. The controller answers within one month (Art. 12(3))."""
+
+    __tablename__ = "assessment_rights_request"
+    __sealed__ = ("request_enc", "decision_enc")
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("assessment_client.id", ondelete="CASCADE"), index=True)
+    #: ``correction`` (Art. 16), ``restriction`` (Art. 18), ``erasure`` (Art. 17) or ``access`` (Art. 15).
+    kind: Mapped[str] = mapped_column(String(20))
+    #: ``open`` until decided.
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    #: The day the request reached the organisation; the answer is due one month later.
+    received_on: Mapped[dt.date]
+    due_on: Mapped[dt.date]
+    #: Sealed {asked}: what the person asked for, in their words where possible.
+    request_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    recorded_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[created_at]
+    #: ``granted``, ``partly`` or ``refused`` once decided.
+    outcome: Mapped[Optional[str]] = mapped_column(String(10))
+    #: Sealed {reason, change_made}.
+    decision_enc: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    decided_at: Mapped[Optional[dt.datetime]]
+
+
+class SelfAccess(Sealed, Base):
+    """A time-limited, revocable code the person uses to read their own plan and record (DP-5, optional).
+
+    Only a hash of the code is stored; the code is shown once to the practitioner, who gives it to the person.
+    """
+
+    __tablename__ = "assessment_self_access"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("assessment_client.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the code.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[Optional[dt.datetime]]
+    revoked_by: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
+    last_used_at: Mapped[Optional[dt.datetime]]
+
+
 #: Case tables in deletion order (children first), for purge and erasure.
-CASE_TABLES: tuple[Any, ...] = (Referral, Concern, SupportAction, DomainEntry, Occasion, Consent,
-                                       InformationRecord, IdentityRecord, Client)
+CASE_TABLES: tuple[Any, ...] = (SelfAccess, RightsRequest, Referral, Concern, SupportAction, DomainEntry, Occasion, Consent,
+                                InformationRecord, IdentityRecord, Client)

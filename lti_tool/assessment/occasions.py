@@ -22,7 +22,7 @@ from .models import AuditEvent, Client, DomainEntry, Occasion
 from .operations import require_processing
 from .privacy import audit
 from .roles import Action, Actor, get_client
-from .schemas import DEFAULTS, draft_from_answers, draft_from_form, merge_touched, validate_draft
+from .schemas import DEFAULTS, draft_from_answers, draft_from_form, merge_step, merge_touched, validate_draft
 
 AUDIT_EDIT_EVERY = dt.timedelta(minutes=10)
 
@@ -121,13 +121,29 @@ def save_full_draft(actor: Actor, occasion: Occasion, client: Client, form: Mapp
     return draft
 
 
-def complete(actor: Actor, occasion: Occasion, client: Client, form: Mapping[str, Any]) -> dict[str, str]:
-    """Validate the submitted form and store it as the occasion's answers.
+def save_step(actor: Actor, occasion: Occasion, client: Client, form: Mapping[str, Any], step: str
+              ) -> dict[str, Any]:
+    """Store one step of the stepwise form (one area, or the meeting details and formulation) in the draft."""
+    require_processing(client)
+    draft = current_draft(occasion)
+    merge_step(draft, form, step)
+    _store_draft(occasion, draft)
+    _audit_edit(actor, occasion)
+    db.session.flush()
+    return draft
+
+
+def complete(actor: Actor, occasion: Occasion, client: Client, form: Mapping[str, Any] | None) -> dict[str, str]:
+    """Validate the submitted form (or, with ``form=None``, the saved draft) and store it as the answers.
 
     Returns:
         Errors by field name; when there are any, the form is kept as the draft and nothing else changes.
     """
-    draft = save_full_draft(actor, occasion, client, form)
+    if form is None:
+        require_processing(client)
+        draft = current_draft(occasion)
+    else:
+        draft = save_full_draft(actor, occasion, client, form)
     answers, fields, errors = validate_draft(draft)
     if errors:
         return errors
@@ -168,6 +184,7 @@ def _row(domain: Any, values: Mapping[str, Any]) -> dict[str, Any]:
         "evidence_note": v["evidence_note"],
         "information_sources": [inst.label("information_sources", s) for s in v["information_sources"]],
         "key_strength": bool(v["key_strength"]), "priority": bool(v["priority"]),
+        "declined": v["discussed"] == "client_declined", "declined_note": v["declined_note"], "revisit": v["revisit"],
     }
 
 
@@ -196,8 +213,11 @@ def change_rows(client: Client) -> tuple[list[Occasion], list[dict[str, Any]]]:
             continue
         cells, before = [], None
         for occ_answers in answers:
-            need = occ_answers.get(domain.id, {}).get("need", "not_known")
-            cells.append({"need": need, "need_label": inst.label("need", need), "direction": _direction(before, need)})
+            entry = occ_answers.get(domain.id, {})
+            need = entry.get("need", "not_known")
+            declined = entry.get("discussed") == "client_declined"
+            cells.append({"need": need, "need_label": inst.label("need", need), "declined": declined,
+                          "direction": _direction(before, need)})
             before = need
         rows.append({"domain_id": domain.id, "domain_title": domain.title, "client_title": domain.client_title,
                      "cells": cells})

@@ -265,3 +265,26 @@ def erase_client(actor: Actor, client: Client) -> None:
     client_id = client.id
     delete_client(client, action="erase", purpose="erasure at the person's request", user_id=actor.user_id)
     log.info("client %s erased by user %s", client_id, actor.user_id)
+
+
+# -- the optional "legal conditions relevant to support" field (DP-2) ---------------------------------
+LEGAL_CONDITIONS_LIMIT = 2000
+
+
+def legal_conditions(client: Client, organisation: Any) -> str:
+    """Return the client's legal conditions, or "" when the organisation does not use the field."""
+    if not organisation.legal_conditions_enabled:
+        return ""
+    return client.unseal("legal_conditions_enc", "") or ""
+
+
+def save_legal_conditions(actor: Actor, client: Client, text: str) -> None:
+    """Store (sealed) or clear the legal conditions relevant to support; only where the controller allows it."""
+    if not actor.organisation.legal_conditions_enabled:
+        raise CaseworkError(_("Your organisation does not use the legal conditions field."),
+                            code="legal_conditions_off", status=403)
+    require_processing(client)
+    value = text.strip()[:LEGAL_CONDITIONS_LIMIT]
+    client.seal("legal_conditions_enc", value or None)
+    db.session.flush()
+    audit(actor, "edit", "legal_conditions", client.id, client_id=client.id, purpose="legal conditions field")

@@ -103,26 +103,99 @@ def user_label(user: LtiUser | None) -> str:
 
 
 def update_settings(actor: Actor, *, casework_enabled: bool, retention_months: int, privacy_notice_version: str,
-                    identity_vault_enabled: bool) -> None:
-    """Change the organisation's settings."""
+                    identity_vault_enabled: bool, legal_conditions_enabled: bool = False,
+                    legal_conditions_basis: str = "", self_access_enabled: bool = False) -> None:
+    """Change the organisation's settings. The optional features are off unless switched on here; the legal
+    conditions field needs the legal basis the controller relies on, recorded with it."""
     if not 1 <= retention_months <= RETENTION_MAX_MONTHS:
         raise CaseworkError(_("Retention must be between 1 and %(n)d months.", n=RETENTION_MAX_MONTHS),
                             code="retention_months")
     if not privacy_notice_version.strip():
         raise CaseworkError(_("Give the version of your privacy notice."), code="notice_version")
+    basis = legal_conditions_basis.strip()[:2000]
+    if legal_conditions_enabled and not basis:
+        raise CaseworkError(_("Record the legal basis for the legal conditions field (for example the national law "
+                              "that allows it, under GDPR Art. 10) before switching it on."),
+                            code="legal_conditions_basis")
     org = actor.organisation
+    changes = []
+    if org.legal_conditions_enabled != legal_conditions_enabled or (legal_conditions_enabled and
+                                                                    org.legal_conditions_basis != basis):
+        changes.append("legal_conditions_on" if legal_conditions_enabled else "legal_conditions_off")
+    if org.self_access_enabled != self_access_enabled:
+        changes.append("self_access_on" if self_access_enabled else "self_access_off")
+    org.legal_conditions_enabled = legal_conditions_enabled
+    org.legal_conditions_basis = basis if legal_conditions_enabled else org.legal_conditions_basis
+    org.self_access_enabled = self_access_enabled
     org.casework_enabled = casework_enabled
     org.retention_months = retention_months
     org.privacy_notice_version = privacy_notice_version.strip()[:40]
     org.identity_vault_enabled = identity_vault_enabled
     db.session.flush()
     _event(actor, "settings", "organisation", str(org.id))
+    for change in changes:
+        _event(actor, change, "organisation", str(org.id))
 
 
 def platform_users(actor: Actor) -> list[LtiUser]:
-    """Return the users of the organisation's platform (people who have launched the tool)."""
-    return list(db.session.execute(select(LtiUser).where(LtiUser.platform_id == actor.session.platform_id)
-                                   .order_by(LtiUser.name, LtiUser.sub)).scalars())
+    """Return the people the organisation's administrators may give roles to: those who have launched the tool
+    from its platform, or, for an organisation of one deployment, from a course of that deployment."""
+    query = select(LtiUser).where(LtiUser.platform_id == actor.session.platform_id)
+    if actor.organisation.deployment_id is not None:
+        from ..lti.models import Context, Membership
+
+        query = query.where(LtiUser.id.in_(select(Membership.user_id).join(Context, Context.id == Membership.context_id)
+                                           .where(Context.deployment_id == actor.organisation.deployment_id)))
+    return list(db.session.execute(query.order_by(LtiUser.name, LtiUser.sub)).scalars())
+
+
+def scope_label(org: Organisation) -> str:
+    """Say what an organisation covers: its whole platform, or one deployment of it."""
+    from ..lti.models import Deployment, Platform
+
+    platform = db.session.get(Platform, org.platform_id)
+    name = platform.name if platform else str(org.platform_id)
+    if org.deployment_id is None:
+        return _("Every installation of %(platform)s, except those with an organisation of their own.", platform=name)
+    deployment = db.session.get(Deployment, org.deployment_id)
+    label = (deployment.name or deployment.deployment_id) if deployment else str(org.deployment_id)
+    return _("One installation of %(platform)s: %(deployment)s.", platform=name, deployment=label)
+
+
+def organisation_per_deployment(platform_id: int, deployment_claim: str, *, move_existing: bool) -> Organisation:
+    """Give one deployment of a platform its own organisation (operator command).
+
+    With ``move_existing``, the platform's organisation (its clients, keys, roles, directory and settings)
+    becomes that deployment's, and the platform's other deployments get a new, empty organisation on their next
+    launch. Without it, the deployment gets a new, empty organisation and the existing one stays with the
+    platform's other deployments. Either way nothing is copied or deleted.
+    """
+    from ..lti.models import Deployment
+    from .roles import organisation_for_deployment
+
+    deployment = db.session.execute(select(Deployment).where(Deployment.platform_id == platform_id,
+                                                             Deployment.deployment_id == deployment_claim)).scalar()
+    if deployment is None:
+        raise NotFound(_("Platform %(p)d has no deployment %(d)s.", p=platform_id, d=deployment_claim),
+                       code="deployment_not_found")
+    key = f"deployment:{deployment.id}"
+    existing = db.session.execute(select(Organisation).where(Organisation.scope_key == key)).scalar()
+    if existing is not None:
+        raise CaseworkError(_("Deployment %(d)s already has its own organisation.", d=deployment_claim),
+                            code="deployment_has_organisation")
+    if move_existing:
+        org = db.session.execute(select(Organisation).where(Organisation.scope_key == f"platform:{platform_id}")
+                                 ).scalar()
+        if org is None:
+            raise NotFound(_("Platform %(p)d has no organisation yet to move.", p=platform_id),
+                           code="organisation_not_found")
+        org.deployment_id, org.scope_key = deployment.id, key
+        db.session.flush()
+    else:
+        org = organisation_for_deployment(platform_id, deployment.id)
+    record_event(org.id, action="scope", object_type="organisation", object_id=key,
+                 purpose="organisation of one deployment", actor_label="tool operator (command line)")
+    return org
 
 
 def role_grants(actor: Actor) -> list[RoleGrant]:
@@ -156,8 +229,10 @@ def grant_role(actor: Actor, *, user_id: int, role: str, team: str | None) -> Or
     return row
 
 
-def grant_role_by_operator(platform_id: int, *, sub: str, role: str, team: str | None = None) -> OrgRole:
-    """Grant a role from the tool's command line (the first organisation administrator, say).
+def grant_role_by_operator(platform_id: int, *, sub: str, role: str, team: str | None = None,
+                           organisation: Organisation | None = None) -> OrgRole:
+    """Grant a role from the tool's command line (the first organisation administrator, say), in the platform's
+    organisation or the given one (of a deployment).
 
     The person must have opened the tool once from the platform, so that the tool knows their LMS user id.
     """
@@ -166,7 +241,7 @@ def grant_role_by_operator(platform_id: int, *, sub: str, role: str, team: str |
     if user is None:
         raise NotFound(_("Nobody with LMS user id %(sub)s has opened the tool from this platform yet.", sub=sub),
                        code="user_not_found")
-    org = organisation_for(platform_id)
+    org = organisation or organisation_for(platform_id)
     row = _grant(org, user, role, team, None)
     record_event(org.id, action="grant", object_type="org_role", object_id=f"{user.id}:{role}",
                  purpose="organisation administration", actor_label="tool operator (command line)")

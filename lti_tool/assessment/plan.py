@@ -68,6 +68,61 @@ def suggestions(client: Client) -> list[SuggestedAction]:
     return found
 
 
+def suggestions_by_area(client: Client) -> list[tuple[str, str, list[SuggestedAction]]]:
+    """Return the suggestions grouped by area: (domain id, area title, suggestions), in interview order."""
+    groups: dict[str, tuple[str, str, list[SuggestedAction]]] = {}
+    for s in suggestions(client):
+        groups.setdefault(s.domain_id, (s.domain_id, s.domain_title, []))[2].append(s)
+    return list(groups.values())
+
+
+#: Statuses of an action that is still to be done.
+OPEN_STATUSES = ("planned", "in_progress")
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """An action of the plan as shown: its data, and whether it is past its due date while still open."""
+
+    row: SupportAction
+    data: dict[str, Any]
+    overdue: bool
+
+    @property
+    def open(self) -> bool:
+        return self.data.get("status") in OPEN_STATUSES
+
+
+def is_overdue(data: dict[str, Any], today: dt.date) -> bool:
+    """Tell whether an action is still open after its due date."""
+    due = data.get("due_date") or ""
+    return bool(due) and data.get("status") in OPEN_STATUSES and due < today.isoformat()
+
+
+def plan_items(client: Client, today: dt.date | None = None) -> list[PlanItem]:
+    """Return the plan's actions in the order to work on them: open ones first (overdue, then by due date,
+    undated last), then those done or no longer needed."""
+    today = today or utcnow().date()
+    items = [PlanItem(row, data, is_overdue(data, today)) for row, data in support_actions(client)]
+    return sorted(items, key=lambda i: (not i.open, not i.overdue, i.data.get("due_date") or "9999-99-99",
+                                        i.row.created_at))
+
+
+def overdue_counts(clients: list[Client], today: dt.date | None = None) -> dict[str, int]:
+    """Return how many open actions are past their due date, per client id (for the caseload)."""
+    today = today or utcnow().date()
+    if not clients:
+        return {}
+    rows = db.session.execute(select(SupportAction).where(
+        SupportAction.client_id.in_([c.id for c in clients]),
+        SupportAction.organisation_id == clients[0].organisation_id)).scalars()
+    counts: dict[str, int] = {}
+    for row in rows:
+        if is_overdue(row.unseal("data_enc", {}), today):
+            counts[row.client_id] = counts.get(row.client_id, 0) + 1
+    return counts
+
+
 def support_actions(client: Client) -> list[tuple[SupportAction, dict[str, Any]]]:
     """Return the plan's actions, decrypted, in the order they were added."""
     rows = db.session.execute(select(SupportAction).where(SupportAction.client_id == client.id,

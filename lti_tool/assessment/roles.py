@@ -8,6 +8,7 @@ by the caller's organisation first, so another organisation's user can never rea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 from enum import StrEnum
 
 from flask import current_app, g
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db
+from ..lti.models import Context
 from ..lti.session import ToolSession, current_session
 from .models import Client, Organisation, OrgRole
 
@@ -98,14 +100,12 @@ class Actor:
         return bool(self.roles & {ToolRole.PRACTITIONER, ToolRole.SUPERVISOR})
 
 
-def organisation_for(platform_id: int) -> Organisation:
-    """Return the organisation of a platform, creating it on first use (flushes)."""
-    query = select(Organisation).where(Organisation.platform_id == platform_id)
+def _create_organisation(query: Select, **values: object) -> Organisation:
     org = db.session.execute(query).scalar()
     if org is None:
         try:
             with db.session.begin_nested():  # two first requests at once: one creates, the other reads
-                org = Organisation(platform_id=platform_id)
+                org = Organisation(**values)
                 db.session.add(org)
                 db.session.flush()
                 cipher = current_app.extensions["r2com"]["case_cipher"]
@@ -117,9 +117,44 @@ def organisation_for(platform_id: int) -> Organisation:
     return org
 
 
+def organisation_for(platform_id: int) -> Organisation:
+    """Return the platform-wide organisation of a platform, creating it on first use (commits)."""
+    key = f"platform:{platform_id}"
+    return _create_organisation(select(Organisation).where(Organisation.scope_key == key), platform_id=platform_id,
+                                scope_key=key)
+
+
+def organisation_for_deployment(platform_id: int, deployment_row_id: int) -> Organisation:
+    """Return the organisation of one deployment, creating it (with its own keys) on first use (commits)."""
+    key = f"deployment:{deployment_row_id}"
+    return _create_organisation(select(Organisation).where(Organisation.scope_key == key), platform_id=platform_id,
+                                deployment_id=deployment_row_id, scope_key=key)
+
+
+@overload
+def organisation_of_session(session: ToolSession) -> Organisation: ...
+@overload
+def organisation_of_session(session: ToolSession, *, create: bool) -> Organisation | None: ...
+
+
+def organisation_of_session(session: ToolSession, *, create: bool = True) -> Organisation | None:
+    """Return the organisation a session belongs to: its deployment's, if that has one, else its platform's
+    (made on first use unless ``create`` is false, when None means there is none yet)."""
+    deployment = db.session.execute(select(Context.deployment_id).where(Context.id == session.context_id)).scalar()
+    if deployment is not None:
+        org = db.session.execute(select(Organisation).where(
+            Organisation.scope_key == f"deployment:{deployment}")).scalar()
+        if org is not None:
+            return org
+    if not create:
+        return db.session.execute(select(Organisation).where(
+            Organisation.scope_key == f"platform:{session.platform_id}")).scalar()
+    return organisation_for(session.platform_id)
+
+
 def load_actor(session: ToolSession) -> Actor:
     """Build the actor of a session: its organisation and the roles granted there."""
-    org = organisation_for(session.platform_id)
+    org = organisation_of_session(session)
     rows = db.session.execute(select(OrgRole.role, OrgRole.team).where(
         OrgRole.organisation_id == org.id, OrgRole.user_id == session.user_id)).all()
     roles = frozenset(ToolRole(r.role) for r in rows if r.role in ToolRole._value2member_map_)

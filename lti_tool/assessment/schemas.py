@@ -19,7 +19,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from . import instrument as inst
 
 DOMAIN_FIELDS = ("need", "strength", "evidence_note", "information_sources", "client_view", "client_view_text",
-                 "agreement", "discussed", "key_strength", "priority")
+                 "agreement", "discussed", "key_strength", "priority", "declined_note", "revisit")
+#: The only fields an area the person chose not to discuss may hold (besides ``discussed``).
+DECLINED_FIELDS = ("declined_note", "revisit")
+DECLINED = "client_declined"
 OCCASION_FIELDS = ("formulation", "language", "interpreter_used")
 MULTI_FIELDS = ("information_sources",)
 FLAG_FIELDS = ("key_strength", "priority", "interpreter_used")
@@ -27,7 +30,8 @@ TEXT_LIMIT = 4000
 FORMULATION_LIMIT = 8000
 DEFAULTS = {"need": "not_known", "strength": "not_known", "client_view": "not_asked", "discussed": "not_yet",
             "agreement": "", "evidence_note": "", "client_view_text": "", "information_sources": [],
-            "key_strength": False, "priority": False}
+            "key_strength": False, "priority": False, "declined_note": "", "revisit": ""}
+REVISIT_LIMIT = 200
 
 
 def field_name(domain_id: str, name: str) -> str:
@@ -38,6 +42,23 @@ def field_name(domain_id: str, name: str) -> str:
 def draft_fields() -> list[str]:
     """Return every field name a draft may hold."""
     return list(OCCASION_FIELDS) + [field_name(d, f) for d in inst.domain_ids() for f in DOMAIN_FIELDS]
+
+
+def step_fields(step: str) -> list[str]:
+    """Return the field names one step of the stepwise form posts: one area's, or the occasion's own."""
+    if step in inst.domain_ids():
+        return [field_name(step, f) for f in DOMAIN_FIELDS]
+    return list(OCCASION_FIELDS)
+
+
+def merge_step(draft: dict[str, Any], form: Mapping[str, Any], step: str) -> None:
+    """Apply one step's whole form to the draft; a field of that step the form does not send is emptied
+    (an unticked checkbox, or a rating hidden because the person chose not to discuss the area)."""
+    for name in step_fields(step):
+        if _is_multi(name):
+            draft[name] = [_clip(v) for v in form.getlist(name)]  # type: ignore[attr-defined]
+        else:
+            draft[name] = _clip(form.get(name, "") or "")
 
 
 def _is_multi(name: str) -> bool:
@@ -112,6 +133,21 @@ def _answers_schema(need_values: tuple[str, ...], strength_values: tuple[str, ..
                                   validate=validate.OneOf(discussed_values, error=_ONE_OF))
         key_strength = fields.Boolean(load_default=False)
         priority = fields.Boolean(load_default=False)
+        declined_note = fields.String(load_default="", validate=validate.Length(max=TEXT_LIMIT))
+        revisit = fields.String(load_default="", validate=validate.Length(max=REVISIT_LIMIT))
+
+        @validates_schema
+        def _declined(self, data: dict[str, Any], **_kwargs: Any) -> None:
+            # Rating what a person declined to discuss goes against a person-led assessment: such an area
+            # holds only why it was not discussed and when to come back to it.
+            if data.get("discussed") != DECLINED:
+                return
+            extra = [name for name in DOMAIN_FIELDS if name not in DECLINED_FIELDS + ("discussed",)
+                     and data.get(name, DEFAULTS[name]) != DEFAULTS[name]]
+            if extra:
+                raise ValidationError(_("The person chose not to discuss this area, so it takes no ratings, notes "
+                                        "or flags. Clear them, or change the answer to “Discussed”."),
+                                      field_name="discussed")
 
         @validates_schema
         def _evidence(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -141,6 +177,36 @@ def _domain_input(draft: Mapping[str, Any], domain_id: str) -> dict[str, Any]:
     return data
 
 
+def _load_area(schema: Schema, draft: Mapping[str, Any], domain_id: str
+               ) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    try:
+        loaded = schema.load(_domain_input(draft, domain_id))
+    except ValidationError as exc:
+        errors = {}
+        for name, messages in exc.messages_dict.items():
+            key = field_name(domain_id, name if name != "_schema" else "need")
+            errors[key] = " ".join(str(m) for m in (messages if isinstance(messages, list) else [messages]))
+        return None, errors
+    if loaded["discussed"] != DECLINED:  # why and when to revisit belong to a declined area only
+        loaded.update(declined_note="", revisit="")
+    return loaded, {}
+
+
+def validate_area(draft: Mapping[str, Any], domain_id: str) -> dict[str, str]:
+    """Validate one area of a draft (a step of the stepwise form); return errors by field name."""
+    return _load_area(answers_schema(), draft, domain_id)[1]
+
+
+#: The states of an area in the stepwise form's list of areas.
+AREA_DONE, AREA_DECLINED, AREA_NOT_YET = "done", "declined", "not_yet"
+
+
+def area_state(draft: Mapping[str, Any], domain_id: str) -> str:
+    """Return whether an area of a draft is done (discussed), not discussed at the person's wish, or not yet."""
+    discussed = draft.get(field_name(domain_id, "discussed"))
+    return AREA_DONE if discussed == "discussed" else AREA_DECLINED if discussed == DECLINED else AREA_NOT_YET
+
+
 def validate_draft(draft: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, Any], dict[str, str]]:
     """Validate a whole draft.
 
@@ -151,12 +217,10 @@ def validate_draft(draft: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]],
     answers: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
     for domain_id in inst.domain_ids():
-        try:
-            answers[domain_id] = schema.load(_domain_input(draft, domain_id))
-        except ValidationError as exc:
-            for name, messages in exc.messages_dict.items():
-                key = field_name(domain_id, name if name != "_schema" else "need")
-                errors[key] = " ".join(str(m) for m in (messages if isinstance(messages, list) else [messages]))
+        loaded, area_errors = _load_area(schema, draft, domain_id)
+        errors.update(area_errors)
+        if loaded is not None:
+            answers[domain_id] = loaded
     limit = inst.get_instrument().max_priorities
     if sum(1 for a in answers.values() if a.get("priority")) > limit:
         errors["priorities"] = _("Choose at most %(n)d agreed priorities.", n=limit)
@@ -186,6 +250,8 @@ class ProfileRowSchema(Schema):
     discussed_label = fields.String()
     key_strength = fields.Boolean()
     priority = fields.Boolean()
+    declined_note = fields.String()
+    revisit = fields.String()
 
 
 class OccasionSummarySchema(Schema):

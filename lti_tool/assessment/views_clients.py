@@ -6,12 +6,15 @@ from typing import Any
 
 from flask import Response, request
 
+from ..db import utcnow
 from ..extensions import db
 from ..lti.session import session_required
 from . import operations as ops
+from . import selfaccess
 from .errors import CaseworkError
 from .occasions import occasions
-from .plan import directory
+from .plan import directory, overdue_counts
+from .rights import open_requests
 from .privacy import audit, default_purpose, scrub_storage
 from .roles import Action, actions_for, current_actor, get_client, require_casework
 from .views_common import form_bool, form_int, go, page
@@ -26,9 +29,12 @@ def caseload() -> Response:
     if not actor.has_case_role or not actor.organisation.casework_enabled:
         return page("assessment/no_access.html", status=403, actor=actor)
     clients = ops.caseload(actor)
+    overdue = overdue_counts([c for c, _name in clients if c.status == "open"])
+    requests = open_requests([c for c, _name in clients])
     audit(actor, "view", "caseload", str(actor.org_id))
     db.session.commit()
-    return page("assessment/caseload.html", actor=actor, clients=clients)
+    return page("assessment/caseload.html", actor=actor, clients=clients, overdue=overdue, requests=requests,
+                today=utcnow().date())
 
 
 @session_required
@@ -59,7 +65,10 @@ def client(client_id: str) -> Response:
     context = dict[str, Any](actor=actor, client=record, pseudonym=ops.pseudonym(record),
                              allowed=actions_for(actor, record), consents=ops.consents(record),
                              information=ops.information_records(record), occasions=occasions(record),
-                             block=ops.processing_block(record), bases=ops.LAWFUL_BASES)
+                             block=ops.processing_block(record), bases=ops.LAWFUL_BASES,
+                             legal_conditions=ops.legal_conditions(record, actor.organisation),
+                             codes=selfaccess.codes(record) if actor.organisation.self_access_enabled else [],
+                             now=utcnow())
     db.session.commit()
     return page("assessment/client.html", **context)
 

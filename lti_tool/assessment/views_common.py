@@ -40,6 +40,9 @@ NOTICES = {
     "role_revoked": _l("Role removed."),
     "service_saved": _l("Directory entry saved."),
     "identity_saved": _l("Identity details saved."),
+    "request_recorded": _l("Request recorded. The answer is due within one month."),
+    "request_decided": _l("Decision recorded."),
+    "code_revoked": _l("The code no longer works."),
 }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Response, request
 from flask_babel import gettext as _
 
-from ..errors import Forbidden
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..lti.session import session_required
+from . import controller_docs
 from . import instrument as inst
 from . import org as org_ops
 from .errors import CaseworkError
@@ -28,7 +29,10 @@ def settings() -> Response:
             org_ops.update_settings(actor, casework_enabled=form_bool("casework_enabled"),
                                     retention_months=form_int("retention_months") or 0,
                                     privacy_notice_version=f.get("privacy_notice_version", ""),
-                                    identity_vault_enabled=form_bool("identity_vault_enabled"))
+                                    identity_vault_enabled=form_bool("identity_vault_enabled"),
+                                    legal_conditions_enabled=form_bool("legal_conditions_enabled"),
+                                    legal_conditions_basis=f.get("legal_conditions_basis", ""),
+                                    self_access_enabled=form_bool("self_access_enabled"))
         except CaseworkError as exc:
             db.session.rollback()
             error = exc.detail
@@ -38,7 +42,7 @@ def settings() -> Response:
     db.session.commit()  # the organisation row may have just been created
     return page("assessment/settings.html", status=422 if error else 200, actor=actor, org=actor.organisation,
                 grants=org_ops.role_grants(actor), users=org_ops.platform_users(actor), roles=ROLE_LABELS,
-                user_label=org_ops.user_label, error=error)
+                user_label=org_ops.user_label, error=error, scope=org_ops.scope_label(actor.organisation))
 
 
 @session_required
@@ -122,3 +126,48 @@ def directory_edit(service_id: int | None = None) -> Response:
             return go("assessment.directory", "service_saved")
     return page("assessment/directory_edit.html", status=422 if error else 200, actor=actor, service=service,
                 error=error, domains=inst.get_instrument().domains)
+
+
+@session_required
+def documents() -> Response:
+    """The controller's documents: DPIA, records of processing, processing agreement."""
+    actor = current_actor()
+    require_org_admin(actor)
+    db.session.commit()
+    return page("assessment/documents.html", actor=actor, documents=controller_docs.DOCUMENTS,
+                facts=controller_docs.facts(actor.organisation))
+
+
+@session_required
+def document(name: str, fmt: str = "html") -> Response:
+    """One controller document as a page, as Markdown (to edit) or as PDF, with the tool version and date."""
+    actor = current_actor()
+    require_org_admin(actor)
+    if name not in controller_docs.DOCUMENTS:
+        raise NotFound(code="document_not_found")
+    text = controller_docs.markdown(name, actor.organisation)
+    stamp = controller_docs.facts(actor.organisation)
+    filename = f"r2com-{name}-v{stamp.version}-{stamp.date}"
+    if fmt == "md":
+        resp = Response(text, mimetype="text/markdown")
+        resp.headers["Content-Disposition"] = f'attachment; filename="{filename}.md"'
+        return resp
+    if fmt == "pdf":
+        from flask import render_template
+
+        from ..pdf import PdfUnavailable, render_pdf
+        from .exports import PDF_BASE_URL, STATIC, PdfServiceUnavailable
+
+        body = render_template("assessment/controller/document_pdf.html", title=controller_docs.DOCUMENTS[name],
+                               body=controller_docs.html(text), lang="en")
+        try:
+            pdf = render_pdf(body, base_url=PDF_BASE_URL, lang="en", static_dirs=[STATIC])
+        except PdfUnavailable as exc:
+            raise PdfServiceUnavailable(_("PDF documents cannot be made on this server right now.")) from exc
+        resp = Response(pdf, mimetype="application/pdf")
+        resp.headers["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+        return resp
+    if fmt != "html":
+        raise NotFound(code="document_format_not_found")
+    return page("assessment/document.html", actor=actor, name=name, title=controller_docs.DOCUMENTS[name],
+                body=controller_docs.html(text))

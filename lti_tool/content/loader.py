@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import model as m
@@ -17,6 +18,9 @@ __all__ = ["BuildResult", "CaseCheck", "PendingRef", "PackageBuilder", "CASE_STO
 MIN_MODULE_WORDS = 1200
 MIN_CHAPTER_WORDS = 1000
 MIN_QUIZ_QUESTIONS = 8
+#: A "Further reading" heading (## or ###): every chapter needs one, and so does one page of every module
+#: (the shipped course puts it on the last page; tests/content/test_sources.py holds it to that).
+FURTHER_READING = re.compile(r"^#{2,3} Further reading\s*$", re.MULTILINE)
 KIND_FILES = {"course": ("course.yaml", "glossary.yaml"), "manual": ("manual.yaml", "glossary.yaml"),
               "instrument": ("instrument.yaml",), "case-set": ()}
 KIND_FOLDERS = {"course": "modules", "manual": "chapters", "instrument": None, "case-set": "cases"}
@@ -115,6 +119,7 @@ class PackageBuilder(ProfileParts):
         self._refs(loaded, "related", d.get("related", []))
         used = {base + "module.yaml"}
         pages = []
+        reading_found = False
         for index, name in enumerate(d.get("pages", [])):
             if not self.source.exists(base + name):
                 self.reader.add_at(loaded, ("pages", index), f"page file {name} does not exist in {base}")
@@ -127,6 +132,7 @@ class PackageBuilder(ProfileParts):
                 page = self._page(page_file, m.Page)
                 self._register(page_file, ("id",), "page", page, folder)
                 pages.append(page)
+                reading_found = reading_found or bool(FURTHER_READING.search(page_file.body))
         activity = quiz = None
         if d.get("activity"):
             used.add(base + d["activity"])
@@ -152,6 +158,9 @@ class PackageBuilder(ProfileParts):
         if self.check_counts and pages and sum(p.words for p in pages) < MIN_MODULE_WORDS:
             self.reader.add_at(loaded, ("pages",), f"the learning pages have {sum(p.words for p in pages):,} words; "
                                                    f"a module needs at least {MIN_MODULE_WORDS:,}")
+        if self.check_counts and pages and not reading_found:
+            self.reader.add_at(loaded, ("pages",), "no page has a '## Further reading' section: list the sources of "
+                                                   "the module at the end of its last page")
         if activity is None or quiz is None or not loaded.ok:
             return None
         module = m.Module(id=d["id"], number=d.get("number", position), title=d.get("title", ""),
@@ -214,6 +223,9 @@ class PackageBuilder(ProfileParts):
             if self.check_counts and chapter.words < MIN_CHAPTER_WORDS:
                 self.reader.add(rel, "body", f"the chapter has {chapter.words:,} words; a chapter needs at least "
                                              f"{MIN_CHAPTER_WORDS:,}", loaded.body_line)
+            if self.check_counts and not FURTHER_READING.search(loaded.body):
+                self.reader.add(rel, "body", "the chapter needs a '## Further reading' section listing its sources",
+                                loaded.body_line)
             self._register(loaded, ("id",), "chapter", chapter)
             chapters.append(chapter)
         self._stray_files("chapters/", used, "manual.yaml chapters")

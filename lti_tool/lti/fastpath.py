@@ -5,8 +5,9 @@ Flask's request and response machinery costs about as much CPU as all the checks
 answers with a redirect — this middleware runs the same :class:`~.flow.LaunchFlow` as the Flask views,
 in an app context, and writes the redirect itself. Everything else goes to Flask:
 
-- other paths and methods, and bodies this parser does not take (not urlencoded, no length, too
-  long, too many fields): the request reaches Flask untouched;
+- other paths and methods, bodies this parser does not take (not urlencoded, no length, too long,
+  too many fields), and launches that carry a binding read from platform storage (the view checks
+  that the tool's own page sent it): the request reaches Flask untouched;
 - refused logins and launches: the error is handed over and raised inside the Flask view, so error
   pages, JSON answers and logging stay in one place;
 - logins and launches that answer with a page (platform storage, "open in a new window"): the result
@@ -22,8 +23,9 @@ from typing import Any, Callable, Iterable
 from urllib.parse import unquote_plus
 
 import werkzeug.urls  # noqa: F401 - registers the _NOT_UTF8 error handler
-from flask import Flask
+from flask import Flask, g
 
+from ..web import frame_ancestors, security_headers
 from .flow import STATE_COOKIE_PREFIX, LaunchFlow, LaunchResult, LoginResult
 
 HANDOVER_KEY = "r2com.lti.handover"
@@ -80,7 +82,7 @@ class LaunchFastPath:
         self.wsgi_app = wsgi_app
         self.flow = flow
         self._max_body = app.config["MAX_CONTENT_LENGTH"]
-        self._headers: list[tuple[str, str]] | None = None
+        self._headers: dict[tuple[tuple[str, ...], bool], list[tuple[str, str]]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
@@ -91,7 +93,7 @@ class LaunchFastPath:
                 return self._run(environ, start_response, self._login, params)
         elif path == LAUNCH_PATH and method == "POST":
             form = self._params(environ, method)
-            if form is not None:
+            if form is not None and "lti_binding" not in form:  # platform storage: the view checks the proof
                 return self._run(environ, start_response, self._launch, form)
         return self.wsgi_app(environ, start_response)
 
@@ -127,21 +129,29 @@ class LaunchFastPath:
                 result = work(environ, params, secure)
             except Exception as exc:  # refused (or broken): Flask's error handlers answer and log it
                 result = exc
+            platform = (result.oidc.platform if isinstance(result, LoginResult) else
+                        result.message.platform if isinstance(result, LaunchResult) else None)
+            if platform is not None:
+                g.frame_platform_id = platform.id  # the platform that frames this login or launch
+            ancestors = frame_ancestors()
         if isinstance(result, LoginResult) and not result.storage_target:
-            return self._redirect(start_response, "302 FOUND", result.oidc.auth_url, result.set_cookies)
+            return self._redirect(start_response, "302 FOUND", result.oidc.auth_url, result.set_cookies,
+                                  ancestors, secure)
         if isinstance(result, LaunchResult) and result.opened:
             location = environ.get("SCRIPT_NAME", "") + HOME_PATH + "?ltik=" + str(result.token)
-            return self._redirect(start_response, "303 SEE OTHER", location, result.set_cookies)
+            return self._redirect(start_response, "303 SEE OTHER", location, result.set_cookies, ancestors, secure)
         environ[HANDOVER_KEY] = result
         return self.wsgi_app(environ, start_response)
 
-    def _redirect(self, start_response: StartResponse, status: str, location: str,
-                  cookies: list[str]) -> Iterable[bytes]:
-        if self._headers is None:
-            from ..web import security_headers
-
-            self._headers = security_headers(self.app.config["R2COM"]["FRAME_ANCESTORS"])
-        headers = [("Location", location), ("Content-Length", "0"), ("Cache-Control", "no-store"), *self._headers]
+    def _redirect(self, start_response: StartResponse, status: str, location: str, cookies: list[str],
+                  ancestors: tuple[str, ...], secure: bool) -> Iterable[bytes]:
+        key = (ancestors, secure)
+        common = self._headers.get(key)
+        if common is None:  # the platform list changes rarely: keep the few header sets there are
+            if len(self._headers) > 16:
+                self._headers.clear()
+            common = self._headers[key] = security_headers(ancestors, secure=secure)
+        headers = [("Location", location), ("Content-Length", "0"), ("Cache-Control", "no-store"), *common]
         headers.extend(("Set-Cookie", cookie) for cookie in cookies)
         start_response(status, headers)
         return [b""]

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from .errors import StateMismatch
-from .launch import LtiLaunch, StrictMessageLaunch
+from .launch import LtiLaunch, StrictMessageLaunch, is_token_shaped
 from .login import StrictOIDCLogin
 from .session import issue_token
 
@@ -102,8 +102,14 @@ class LaunchFlow:
         cookies.append(_cookie(state_cookie_name(oidc.state), oidc.binding, self._state_ttl, secure))
         return LoginResult(oidc, cookies)
 
-    def launch(self, form: Mapping[str, str], cookies: Mapping[str, str], secure: bool) -> LaunchResult:
+    def launch(self, form: Mapping[str, str], cookies: Mapping[str, str], secure: bool, *,
+               storage_binding: str | None = None) -> LaunchResult:
         """Verify the id_token, consume the login state and open a tool session.
+
+        The proof that this browser started the login is its binding cookie, or ``storage_binding``:
+        the value the tool's own page read from platform storage, which the caller passes only after
+        checking that the page itself sent it (see ``views.storage_proof``). A ``lti_binding`` form field
+        alone proves nothing: any site can post one.
 
         Raises a LaunchError when the launch is refused. When the token is good but this browser holds
         no proof that it started the login (blocked cookies), the result is not ``opened`` and carries
@@ -111,7 +117,9 @@ class LaunchFlow:
         """
         ext = self._ext
         state = form.get("state", "")
-        proof = (cookies.get(state_cookie_name(state)) if state else None) or form.get("lti_binding") or ""
+        proof = (cookies.get(state_cookie_name(state)) if state else None) or storage_binding or ""
+        if not (is_token_shaped(state) and is_token_shaped(proof)):
+            proof = ""  # nothing the tool issued: never let it reach the state store
         message = StrictMessageLaunch(form, tool_conf=ext["tool_conf"], directory=ext["platforms"],
                                       keys=ext["platform_keys"], states=ext["states"], policy=ext["launch_policy"])
         message.validate()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import collections
 import json
-import random
+import time
 from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
@@ -25,7 +25,10 @@ _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 class HotStore:
     """Raw-SQL access to ``lti_login_state`` and ``lti_launch_session`` for login and launch."""
 
-    SWEEP_EVERY = 500
+    #: Expired login states are deleted at most this many seconds after they expire (per process)...
+    SWEEP_SECONDS = 5.0
+    #: ...in batches of at most this many rows, so one login never waits on a long delete.
+    SWEEP_BATCH = 2000
 
     def __init__(self, engine: Engine, pool_size: int = 8):
         self._engine = engine
@@ -46,7 +49,10 @@ class HotStore:
             f"WITH consumed AS ({self._consume} RETURNING state) "
             "INSERT INTO lti_launch_session (id, user_id, context_id, resource_link_id, role, message_type, data, "
             "expires_at) SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM consumed")
-        self._sweep = f"DELETE FROM lti_login_state WHERE expires_at < {ph}"
+        self._sweep = (f"DELETE FROM lti_login_state WHERE state IN (SELECT state FROM lti_login_state "
+                       f"WHERE expires_at < {ph} LIMIT {self.SWEEP_BATCH})")
+        self._clock = time.monotonic
+        self._next_sweep = 0.0
         self._load_session = (
             "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
             "u.platform_id, p.active, u.ui_locale, u.ui_locale_under FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
@@ -113,14 +119,22 @@ class HotStore:
     # -- operations ------------------------------------------------------------------------------
     def put_state(self, state: str, nonce: str, binding: str, platform_id: int, params: dict[str, Any],
                   expires_at: dt.datetime, now: dt.datetime) -> None:
-        """Store a login state (autocommitted)."""
+        """Store a login state (autocommitted); every few seconds, delete states that have expired.
+
+        A used state is kept until it expires, to recognise a replay; after that the id_token it was for
+        is too old to be accepted anyway. So the table never holds more than the logins of the last
+        ``LOGIN_STATE_TTL`` seconds (plus ``SWEEP_SECONDS``), however many are abandoned.
+        """
         args = (state, nonce, binding, platform_id, json.dumps(params), self._ts(expires_at))
-        sweep = random.randrange(self.SWEEP_EVERY) == 0
+        tick = self._clock()
+        sweep = tick >= self._next_sweep
+        if sweep:
+            self._next_sweep = tick + self.SWEEP_SECONDS
 
         def work(cur: Any) -> None:
             cur.execute(self._insert_state, args)
-            if sweep:
-                cur.execute(self._sweep, (self._ts(now - dt.timedelta(hours=1)),))
+            if sweep and cur.execute(self._sweep, (self._ts(now),)).rowcount >= self.SWEEP_BATCH:
+                self._next_sweep = 0.0  # more to delete: again at the next login
 
         self._run(work)
 

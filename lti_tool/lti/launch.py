@@ -13,9 +13,12 @@ import base64
 import binascii
 import hmac
 import json
+import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -31,8 +34,6 @@ from .state import StateRecord, StateStore
 from .tool_config import DatabaseToolConf, PlatformDirectory, PlatformInfo
 
 MAX_ID_TOKEN_BYTES = 64 * 1024
-#: The database keeps up to 400 characters; real platforms send a few dozen.
-MAX_DEPLOYMENT_ID = 255
 SUPPORTED_MESSAGES = {c.MessageType.RESOURCE_LINK, c.MessageType.DEEP_LINKING}
 
 
@@ -55,12 +56,89 @@ class LaunchPolicy:
     clock_skew: int
 
 
-def _b64decode(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment.encode("ascii") + b"=" * (-len(segment) % 4))
+#: base64url without padding (RFC 7515 section 2): nothing else may appear in a JWS segment.
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+#: A JSON escape of a UTF-16 surrogate: only then can a decoded string hold a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+MAX_KID_LENGTH = 256
+#: The deployment id column holds 400 characters.
+MAX_DEPLOYMENT_ID_LENGTH = 400
+#: The tool's nonces are 43 characters; the column holds 64.
+MAX_NONCE_LENGTH = 64
+#: Longest service or return URL the tool stores (the URL columns are 1,000 characters).
+MAX_URL_LENGTH = 1000
+#: Longest id the tool stores for a user, context or resource link (the columns are 255 characters).
+MAX_ID_LENGTH = 255
+
+
+def _b64decode(segment: str, *, canonical: bool = False) -> bytes:
+    """Decode one JWS segment strictly: base64url characters only, no padding, no impossible length.
+
+    With ``canonical``, also refuse spare bits that are not zero (the one encoding of the bytes), so a
+    signature cannot be written two ways.
+    """
+    if len(segment) % 4 == 1 or not _B64URL.fullmatch(segment):
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(segment.encode("ascii") + b"=" * (-len(segment) % 4))
+    if canonical and base64.urlsafe_b64encode(data).rstrip(b"=") != segment.encode("ascii"):
+        raise ValueError("not the canonical base64url encoding")
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _b64json(segment: str) -> Any:
-    return json.loads(_b64decode(segment))
+    """Decode a segment as JSON: strict base64url, UTF-8, no NaN/Infinity, no NUL, no lone surrogates."""
+    raw = _b64decode(segment)
+    if b"\\u0000" in raw or b"\x00" in raw:
+        raise ValueError("NUL character")
+    try:
+        value = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
+    if _SURROGATE_ESCAPE.search(raw):  # rare: only then re-encode, to refuse unpaired surrogates
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    return value
+
+
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_token_shaped(value: Any) -> bool:
+    """A state or binding value as the tool makes them: at most 64 URL-safe characters."""
+    return isinstance(value, str) and _TOKEN_SHAPE.fullmatch(value) is not None
+
+
+def _is_number(value: Any) -> bool:
+    """A JSON number usable as a time: finite, and not an integer beyond what a float holds exactly."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**53) <= value <= 2**53
+    return isinstance(value, float) and math.isfinite(value)
+
+
+def _is_web_url(value: Any, limit: int = MAX_URL_LENGTH) -> bool:
+    """A string that is an absolute http(s) URL with a host, no longer than ``limit``."""
+    if not isinstance(value, str) or not value or len(value) > limit or not value.isprintable():
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+    except ValueError:  # a bad port or IPv6 literal
+        return False
+    return parts.scheme in ("https", "http") and bool(parts.hostname)
+
+
+def _is_id(value: Any) -> bool:
+    """An id the tool stores: a non-empty string of at most MAX_ID_LENGTH characters."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 class StrictMessageLaunch(MessageLaunch):
@@ -108,6 +186,7 @@ class StrictMessageLaunch(MessageLaunch):
         except LaunchError as exc:
             if self.platform is not None:
                 exc.product = self.platform.product  # the error page names who runs this platform
+                exc.platform_id = self.platform.id  # and that platform may show it in its frame
             raise
         self._validated = True
         return self
@@ -116,6 +195,8 @@ class StrictMessageLaunch(MessageLaunch):
         token = self._params.get("id_token")
         if not token:
             raise MissingClaim("The launch has no id_token.", code="missing_id_token")
+        if not isinstance(token, str):
+            raise InvalidToken("The id_token is not text.", code="malformed_jwt")
         if len(token) > MAX_ID_TOKEN_BYTES:
             raise InvalidToken("The id_token is larger than any real launch.", code="token_too_large", status=413)
         parts = token.split(".")
@@ -123,15 +204,25 @@ class StrictMessageLaunch(MessageLaunch):
             raise InvalidToken("The id_token is not a signed JWT (it must have three parts).", code="malformed_jwt")
         try:
             header, body = _b64json(parts[0]), _b64json(parts[1])
-        except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+            _b64decode(parts[2], canonical=True)
+        except (ValueError, binascii.Error, UnicodeError) as exc:
             raise InvalidToken("The id_token cannot be decoded.", code="malformed_jwt") from exc
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise InvalidToken("The id_token is not a JSON object.", code="malformed_jwt")
         alg = header.get("alg")
         if alg != "RS256":
-            raise InvalidToken(f"The id_token is signed with {alg!r}; only RS256 is accepted.", code="alg_not_allowed")
-        if not header.get("kid"):
+            shown = repr(alg)[:40] if isinstance(alg, str) else "something other than a name"
+            raise InvalidToken(f"The id_token is signed with {shown}; only RS256 is accepted.", code="alg_not_allowed")
+        kid = header.get("kid")
+        if kid is None or kid == "":
             raise InvalidToken("The id_token header names no key (kid).", code="missing_kid")
+        if not isinstance(kid, str) or len(kid) > MAX_KID_LENGTH:
+            raise InvalidToken("The id_token header's key id (kid) is not a short text.", code="invalid_kid")
+        if "crit" in header:  # RFC 7515 4.1.11: extensions we do not understand make the token invalid
+            raise InvalidToken("The id_token header requires extensions (crit) this tool does not support.",
+                               code="unsupported_crit")
+        if "typ" in header and not isinstance(header["typ"], str):
+            raise InvalidToken("The id_token header's type (typ) is not text.", code="invalid_header")
         self._jwt = {"header": header, "body": body}
         self._token = token
         return self
@@ -146,6 +237,8 @@ class StrictMessageLaunch(MessageLaunch):
             audiences = aud
         else:
             raise MissingClaim("The id_token has no valid audience (aud).", code="missing_aud")
+        if "azp" in body and not isinstance(azp, str):
+            raise InvalidToken("The authorised party (azp) is not text.", code="azp_mismatch")
         if len(audiences) > 1 and not azp:
             raise InvalidToken("The id_token has several audiences but no authorised party (azp).", code="azp_required")
         if azp is not None and azp not in audiences:
@@ -192,8 +285,10 @@ class StrictMessageLaunch(MessageLaunch):
         for claim in ("exp", "iat"):
             if claim not in body:
                 raise MissingClaim(f"The id_token has no {claim!r} claim.", code=f"missing_{claim}")
-            if not isinstance(body[claim], (int, float)) or isinstance(body[claim], bool):
+            if not _is_number(body[claim]):
                 raise InvalidToken(f"The id_token {claim!r} claim is not a number.", code="invalid_jwt")
+        if "nbf" in body and not _is_number(body["nbf"]):
+            raise InvalidToken("The id_token 'nbf' claim is not a number.", code="invalid_jwt")
         if body["exp"] <= now - skew:
             raise StaleLaunch("The id_token has expired.", code="expired")
         if body["iat"] > now + skew or body.get("nbf", 0) > now + skew:
@@ -206,14 +301,18 @@ class StrictMessageLaunch(MessageLaunch):
         if self.client_id not in audiences:
             raise InvalidToken("The id_token is not addressed to this tool.", code="wrong_aud")
         nonce = body.get("nonce")
-        if not isinstance(nonce, str) or not nonce:
+        if nonce is None or nonce == "":
             raise MissingClaim("The id_token has no nonce.", code="missing_nonce")
+        if not isinstance(nonce, str) or len(nonce) > MAX_NONCE_LENGTH or not nonce.isascii():
+            raise InvalidToken("The id_token nonce is not one this tool could have sent.", code="invalid_nonce")
         return self
 
     def diagnose_state(self, state: str | None) -> None:
         """Explain why consuming the state failed; always raises."""
         if not state:
             raise StateMismatch("The launch has no state.", code="missing_state")
+        if not is_token_shaped(state):
+            raise StateMismatch("The launch state is unknown or expired.", code="unknown_state")
         record = self._states.peek(state)
         if record is None:
             if self._states.was_used(state):
@@ -231,8 +330,8 @@ class StrictMessageLaunch(MessageLaunch):
         deployment_id = self.claims.get(c.CLAIM_DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
             raise MissingClaim("The id_token has no deployment_id.", code="missing_deployment_id")
-        if len(deployment_id) > MAX_DEPLOYMENT_ID:
-            raise InvalidToken("The deployment_id is longer than any platform sends.", code="bad_deployment_id")
+        if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH:
+            raise InvalidToken("The deployment_id is longer than any platform sends.", code="invalid_deployment_id")
         found = self.platform.deployments.get(deployment_id)
         if found is None:
             # The signature is good, so the platform itself says this deployment exists (a new Canvas install).
@@ -243,19 +342,66 @@ class StrictMessageLaunch(MessageLaunch):
             raise UnknownDeployment("This deployment is switched off in the tool.", code="deployment_disabled")
         return self
 
+    def validate_claim_types(self) -> "StrictMessageLaunch":
+        """Check the form of every optional claim the tool reads or stores, before anything uses it."""
+        body = self.claims
+        context = body.get(c.CLAIM_CONTEXT)
+        if context is not None:
+            if not isinstance(context, dict) or ("id" in context and not _is_id(context["id"])):
+                raise MissingClaim("The context claim is not an object with a short text id.", code="invalid_context")
+        for claim in ("name", "given_name", "family_name", "locale"):
+            if claim in body and body[claim] is not None and not isinstance(body[claim], str):
+                raise MissingClaim(f"The {claim!r} claim is not text.", code="invalid_user_claim")
+        for claim in (c.CLAIM_CUSTOM, c.CLAIM_LAUNCH_PRESENTATION):
+            if body.get(claim) is not None and not isinstance(body[claim], dict):
+                raise MissingClaim(f"The {claim.rsplit('/', 1)[-1]} claim is not an object.", code="invalid_claim")
+        ags = body.get(c.CLAIM_AGS)
+        if ags is not None:
+            if not isinstance(ags, dict):
+                raise MissingClaim("The grade service claim (AGS endpoint) is not an object.", code="invalid_ags_claim")
+            if "scope" in ags and not _str_list(ags["scope"]):
+                raise MissingClaim("The grade service scopes are not a list of text.", code="invalid_ags_claim")
+            for key in ("lineitems", "lineitem"):
+                if ags.get(key) is not None and not _is_web_url(ags[key]):
+                    raise MissingClaim(f"The grade service {key} URL is not a web address of at most "
+                                       f"{MAX_URL_LENGTH} characters.", code="invalid_ags_claim")
+                if ags.get(key) is not None:
+                    self._check_service_host(ags[key], "grade service")
+        nrps = body.get(c.CLAIM_NRPS)
+        if nrps is not None:
+            if not isinstance(nrps, dict) or not _is_web_url(nrps.get("context_memberships_url")):
+                raise MissingClaim("The names and roles service claim has no usable context_memberships_url.",
+                                   code="invalid_nrps_claim")
+            if "service_versions" in nrps and not _str_list(nrps["service_versions"]):
+                raise MissingClaim("The names and roles service versions are not a list of text.",
+                                   code="invalid_nrps_claim")
+            self._check_service_host(nrps["context_memberships_url"], "names and roles service")
+        return self
+
+    def _check_service_host(self, url: str, what: str) -> None:
+        """Service URLs stay with their platform: the tool will send its access tokens there."""
+        if self.platform is not None and not self.platform.serves(url):
+            host = urlsplit(url).hostname
+            raise InvalidToken(f"The {what} URL is on {host}, which is not one of this platform's registered hosts. "
+                               "An administrator can add it with `flask --app wsgi lti platform hosts`.",
+                               code="foreign_service_url", status=400)
+
     def validate_message(self) -> "StrictMessageLaunch":
         body = self.claims
         message_type = body.get(c.CLAIM_MESSAGE_TYPE)
         if not message_type:
             raise MissingClaim("The id_token has no message_type.", code="missing_message_type")
+        if not isinstance(message_type, str):
+            raise MissingClaim("The id_token message_type is not text.", code="invalid_message_type")
         if message_type not in SUPPORTED_MESSAGES:
-            raise InvalidToken(f"This tool does not handle {message_type!r} messages.", code="unsupported_message_type",
-                               status=400)
+            raise InvalidToken(f"This tool does not handle {message_type[:80]!r} messages.",
+                               code="unsupported_message_type", status=400)
         version = body.get(c.CLAIM_VERSION)
         if version is None:
             raise MissingClaim("The id_token has no LTI version.", code="missing_version")
         if version != c.LTI_VERSION:
-            raise InvalidToken(f"LTI version {version!r} is not 1.3.0.", code="wrong_version", status=400)
+            shown = repr(version)[:40] if isinstance(version, str) else "not text"
+            raise InvalidToken(f"LTI version {shown} is not 1.3.0.", code="wrong_version", status=400)
         roles = body.get(c.CLAIM_ROLES)
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise MissingClaim("The id_token has no roles claim (an empty list is fine).", code="missing_roles")
@@ -263,7 +409,7 @@ class StrictMessageLaunch(MessageLaunch):
         if not isinstance(sub, str) or not sub or len(sub) > 255:
             raise MissingClaim("The id_token has no user (sub).", code="missing_sub")
         target = body.get(c.CLAIM_TARGET_LINK_URI)
-        if not isinstance(target, str) or not target:
+        if not isinstance(target, str) or not target or len(target) > MAX_URL_LENGTH:
             raise MissingClaim("The id_token has no target_link_uri.", code="missing_target_link_uri")
         if not (target == self._policy.base_url or target.startswith(self._policy.base_url + "/")):
             raise InvalidToken("The target_link_uri does not point at this tool.", code="foreign_target_link_uri")
@@ -271,16 +417,22 @@ class StrictMessageLaunch(MessageLaunch):
             link = body.get(c.CLAIM_RESOURCE_LINK)
             if not isinstance(link, dict) or not link.get("id"):
                 raise MissingClaim("The id_token has no resource_link id.", code="missing_resource_link")
+            if not _is_id(link["id"]):
+                raise MissingClaim("The resource_link id is not a short text.", code="invalid_resource_link")
         else:
             settings = body.get(c.CLAIM_DL_SETTINGS)
             if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
                 raise MissingClaim("The deep-linking request has no deep_link_return_url.",
                                    code="missing_deep_link_return_url")
-            if not isinstance(settings.get("accept_types"), list):
+            if not _is_web_url(settings["deep_link_return_url"]):
+                raise MissingClaim("The deep_link_return_url is not a web address.",
+                                   code="invalid_deep_link_return_url")
+            if not _str_list(settings.get("accept_types")):
                 raise MissingClaim("The deep-linking request has no accept_types.", code="missing_accept_types")
-            if not isinstance(settings.get("accept_presentation_document_targets"), list):
+            if not _str_list(settings.get("accept_presentation_document_targets")):
                 raise MissingClaim("The deep-linking request has no accept_presentation_document_targets.",
                                    code="missing_document_targets")
+        self.validate_claim_types()
         try:  # pylti1p3's own message validators as a second line
             super().validate_message()
         except LtiException as exc:
@@ -351,18 +503,23 @@ class LtiLaunch:
 
     @property
     def return_url(self) -> str | None:
+        """Where the platform wants the learner back: only a web address is kept (never ``javascript:``)."""
         pres = self.claims.get(c.CLAIM_LAUNCH_PRESENTATION)
-        return pres.get("return_url") if isinstance(pres, dict) else None
+        url = pres.get("return_url") if isinstance(pres, dict) else None
+        return url if _is_web_url(url) else None
 
     @property
     def display_name(self) -> str | None:
-        name = self.claims.get("name") or " ".join(
-            p for p in (self.claims.get("given_name"), self.claims.get("family_name")) if p)
-        return str(name)[:200] if name else None
+        name = self.claims.get("name")
+        if not isinstance(name, str) or not name.strip():
+            name = " ".join(p for p in (self.claims.get("given_name"), self.claims.get("family_name"))
+                            if isinstance(p, str) and p)
+        return name[:200] if name else None
 
     @property
     def locale(self) -> str | None:
         pres = self.claims.get(c.CLAIM_LAUNCH_PRESENTATION)
-        loc = (pres or {}).get("locale") if isinstance(pres, dict) else None
-        loc = loc or self.claims.get("locale")
-        return str(loc)[:20] if loc else None
+        loc = pres.get("locale") if isinstance(pres, dict) else None
+        if not isinstance(loc, str) or not loc:
+            loc = self.claims.get("locale")
+        return loc[:20] if isinstance(loc, str) and loc else None

@@ -81,7 +81,7 @@ class StrictOIDCLogin(OIDCLogin):
             found = info.deployments.get(deployment_id)
             if found is not None and not found[1] and not found[2]:
                 exc = UnknownDeployment("This deployment is switched off in the tool.", code="deployment_disabled")
-                exc.product = info.product
+                exc.product, exc.platform_id = info.product, info.id
                 raise exc
         self.platform = info
         self.state = secrets.token_urlsafe(32)

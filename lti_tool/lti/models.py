@@ -44,6 +44,9 @@ class Platform(Base):
     #: What a signed launch from a deployment id the tool has not seen does: "auto" records it and goes on
     #: (Canvas creates a deployment per install), "approve" records it as pending until the operator approves.
     deployment_policy: Mapped[str] = mapped_column(String(10), default="approve", server_default="approve")
+    #: Hosts besides those of the three URLs above where the platform's grade and roster services may live,
+    #: space separated; ``*.example.org`` allows the subdomains (Canvas cloud: the school's own domain).
+    service_hosts: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[created_at]
 
     deployments: Mapped[list["Deployment"]] = relationship(back_populates="platform", cascade="all, delete-orphan")
@@ -85,6 +88,8 @@ class RegistrationInvite(Base):
     created_at: Mapped[created_at]
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[Optional[dt.datetime]]
+    #: Registration attempts with this invite that failed; after a few the invite is spent.
+    failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The platform this invite registered.
     platform_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_platform.id", ondelete="SET NULL"))
 

@@ -17,12 +17,15 @@ from typing import Any
 import jwt
 import requests
 
+from ..services.outbound import GuardedSession, ResponseTooLarge, describe
+
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 3600.0
 MIN_REFETCH_SECONDS = 10.0
 FETCH_TIMEOUT = (3.05, 5.0)
 MAX_JWKS_BYTES = 256 * 1024
+TOTAL_SECONDS = 10.0
 
 
 class KeySetError(RuntimeError):
@@ -39,11 +42,10 @@ class _Entry:
 class PlatformKeyCache:
     """Per-process cache of parsed platform public keys, keyed by JWKS URL."""
 
-    def __init__(self, session: requests.Session | None = None):
+    def __init__(self, session: GuardedSession | None = None):
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
-        self._session = session or requests.Session()
-        self._session.headers["User-Agent"] = "r2com-aftercare-toolkit"
+        self._session = session or GuardedSession()
 
     def get(self, url: str, kid: str) -> tuple[str, Any]:
         """Return (alg, key) for ``kid`` at ``url``; fetch or re-fetch as needed."""
@@ -67,14 +69,15 @@ class PlatformKeyCache:
 
     def _fetch(self, url: str) -> _Entry:
         try:
-            resp = self._session.get(url, timeout=FETCH_TIMEOUT, stream=True)
-            body = resp.raw.read(MAX_JWKS_BYTES + 1, decode_content=True)
+            resp = self._session.get(url, timeout=FETCH_TIMEOUT, max_bytes=MAX_JWKS_BYTES, total_seconds=TOTAL_SECONDS)
+            body = resp.content
+        except ResponseTooLarge as exc:
+            raise KeySetError(f"the platform key set at {url} is too large") from exc
         except requests.RequestException as exc:
+            log.warning("platform key set at %s not fetched: %s", url, describe(exc))
             raise KeySetError(f"could not fetch the platform key set from {url}: {exc.__class__.__name__}") from exc
         if resp.status_code != 200:
             raise KeySetError(f"the platform key set at {url} answered HTTP {resp.status_code}")
-        if len(body) > MAX_JWKS_BYTES:
-            raise KeySetError(f"the platform key set at {url} is too large")
         try:
             data = json.loads(body)
             raw_keys = data["keys"]

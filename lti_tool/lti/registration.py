@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import logging
 import secrets
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,15 +20,24 @@ from sqlalchemy import select, update
 
 from ..db import utcnow
 from ..extensions import db
+from ..services.outbound import (AddressRefused, GuardedSession, OutboundPolicy, OutboundRefused, RedirectRefused,
+                                 ResponseTooLarge, describe)
 from . import constants as c
 from .errors import RegistrationError
 from .models import Deployment, Platform, RegistrationInvite
+from .tool_config import platform_hosts
 
 bp = Blueprint("lti_registration", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 
 TIMEOUT = (3.05, 10.0)
+#: Failed registrations an invite allows before it is spent.
+MAX_INVITE_FAILURES = 3
+#: Whole-request limit for each registration request (a drip-feeding server is cut off here).
+TOTAL_SECONDS = 15.0
 MAX_DOC_BYTES = 512 * 1024
+#: The platform URL columns hold 1,000 characters.
+MAX_URL_LENGTH = 1000
 
 
 def _hash(token: str) -> str:
@@ -50,7 +57,8 @@ def create_invite(note: str | None = None, hours: int = 72) -> str:
 
 def add_platform(*, name: str, issuer: str, client_id: str, auth_login_url: str, auth_token_url: str,
                  key_set_url: str, deployment_ids: list[str], auth_audience: str | None = None,
-                 product: str = "other", source: str = "manual", deployment_policy: str | None = None) -> Platform:
+                 product: str = "other", source: str = "manual", deployment_policy: str | None = None,
+                 service_hosts: list[str] | None = None) -> Platform:
     """Register a platform (or add deployments to an existing one with the same issuer and client)."""
     platform = db.session.execute(select(Platform).where(Platform.issuer == issuer,
                                                          Platform.client_id == client_id)).scalar_one_or_none()
@@ -63,6 +71,9 @@ def add_platform(*, name: str, issuer: str, client_id: str, auth_login_url: str,
     else:
         platform.name, platform.auth_login_url, platform.auth_token_url = name, auth_login_url, auth_token_url
         platform.key_set_url, platform.auth_audience = key_set_url, auth_audience
+    if service_hosts:
+        known = (platform.service_hosts or "").split()
+        platform.service_hosts = " ".join(dict.fromkeys(known + [h.strip().lower() for h in service_hosts if h.strip()]))
     db.session.flush()
     existing = {d.deployment_id for d in platform.deployments}
     for dep in deployment_ids:
@@ -85,33 +96,53 @@ def default_deployment_policy(product: str, source: str) -> str:
 
 # -- dynamic registration ------------------------------------------------------------------------
 def _check_public_url(url: str, what: str) -> None:
-    parts = urlsplit(url)
-    allow_private = current_app.config["R2COM"]["ALLOW_PRIVATE_PLATFORMS"]
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise RegistrationError(f"The {what} is not a web address: {url}", code="bad_url")
-    if parts.scheme != "https" and not allow_private:
-        raise RegistrationError(f"The {what} must use https: {url}", code="insecure_url")
-    if allow_private:
-        return
+    """The form of a platform URL; where it points is checked by the guarded client when it connects."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise RegistrationError(f"The {what} host cannot be found: {parts.hostname}", code="unknown_host") from exc
-    for info in infos:
-        addr = ipaddress.ip_address(info[4][0])
-        if addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_multicast:
-            raise RegistrationError(f"The {what} points at a private or local address, which this tool refuses.",
-                                    code="private_address")
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("https", "http") or not parts.hostname or len(url) > MAX_URL_LENGTH:
+        raise RegistrationError(f"The {what} is not a web address.", code="bad_url")
+    if parts.scheme != "https" and _policy().require_https:
+        raise RegistrationError(f"The {what} must use https.", code="insecure_url")
 
 
-def _get_json(url: str, what: str) -> dict[str, Any]:
+def _policy() -> OutboundPolicy:
+    return current_app.extensions["r2com"]["outbound_policy"]
+
+
+def _session() -> GuardedSession:
+    return GuardedSession(_policy(), pool_size=2)
+
+
+def _outbound_error(exc: requests.RequestException, what: str) -> RegistrationError:
+    """A registration error for a failed request; it never quotes what the remote server sent."""
+    reason = describe(exc)
+    if isinstance(exc, AddressRefused):
+        return RegistrationError(f"The {what} points at a private or local address, which this tool refuses.",
+                                 code="private_address", status=400)
+    if isinstance(exc, RedirectRefused):
+        return RegistrationError(f"The {what} answered with a redirect, which this tool does not follow.",
+                                 code="redirect_refused", status=502)
+    if isinstance(exc, ResponseTooLarge):
+        return RegistrationError(f"The {what} is larger than any platform sends.", code="platform_error", status=502)
+    if isinstance(exc, OutboundRefused):
+        return RegistrationError(f"The {what} is not a web address this tool may reach.", code=reason, status=400)
+    if isinstance(exc, requests.Timeout):
+        return RegistrationError(f"The {what} did not answer in time.", code="platform_unreachable", status=502)
+    return RegistrationError(f"The {what} could not be fetched ({exc.__class__.__name__}).",
+                             code="platform_unreachable", status=502)
+
+
+def _get_json(http: GuardedSession, url: str, what: str) -> dict[str, Any]:
     _check_public_url(url, what)
     try:
-        resp = requests.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
+        resp = http.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"}, max_bytes=MAX_DOC_BYTES,
+                        total_seconds=TOTAL_SECONDS)
     except requests.RequestException as exc:
-        raise RegistrationError(f"The {what} could not be fetched ({exc.__class__.__name__}).",
-                                code="platform_unreachable", status=502) from exc
-    if resp.status_code != 200 or len(resp.content) > MAX_DOC_BYTES:
+        raise _outbound_error(exc, what) from exc
+    if resp.status_code != 200:
         raise RegistrationError(f"The {what} answered HTTP {resp.status_code}.", code="platform_error", status=502)
     try:
         data = resp.json()
@@ -169,9 +200,18 @@ def registration_messages(base: str) -> list[dict[str, Any]]:
 
 def run_registration(openid_configuration: str, registration_token: str | None, note: str | None) -> Platform:
     """Fetch the platform configuration, register, and store the platform. Does not commit."""
-    config = _get_json(openid_configuration, "platform configuration")
+    http = _session()
+    try:
+        return _run_registration(http, openid_configuration, registration_token, note)
+    finally:
+        http.close()
+
+
+def _run_registration(http: GuardedSession, openid_configuration: str, registration_token: str | None,
+                      note: str | None) -> Platform:
+    config = _get_json(http, openid_configuration, "platform configuration")
     issuer = config.get("issuer")
-    if not isinstance(issuer, str) or not issuer:
+    if not isinstance(issuer, str) or not issuer or len(issuer) > 400:
         raise RegistrationError("The platform configuration has no issuer.", code="bad_platform_config")
     iss_parts, conf_parts = urlsplit(issuer), urlsplit(openid_configuration)
     if (iss_parts.scheme, iss_parts.netloc) != (conf_parts.scheme, conf_parts.netloc) \
@@ -190,28 +230,41 @@ def run_registration(openid_configuration: str, registration_token: str | None, 
     if registration_token:
         headers["Authorization"] = "Bearer " + registration_token
     try:
-        resp = requests.post(config["registration_endpoint"], json=payload, headers=headers, timeout=TIMEOUT)
+        resp = http.post(config["registration_endpoint"], json=payload, headers=headers, timeout=TIMEOUT,
+                         max_bytes=MAX_DOC_BYTES, total_seconds=TOTAL_SECONDS)
     except requests.RequestException as exc:
-        raise RegistrationError("The platform's registration endpoint could not be reached.",
-                                code="platform_unreachable", status=502) from exc
-    if resp.status_code not in (200, 201):
-        raise RegistrationError(f"The platform refused the registration (HTTP {resp.status_code}): "
-                                f"{resp.text[:300]}", code="platform_refused", status=502)
+        raise _outbound_error(exc, "registration endpoint") from exc
+    if resp.status_code not in (200, 201):  # what the platform said goes to the operator's log only
+        log.warning("registration refused by %s (HTTP %s): %r", iss_parts.netloc, resp.status_code, resp.text[:300])
+        raise RegistrationError(f"The platform refused the registration (HTTP {resp.status_code}). The tool's log "
+                                "has the platform's answer.", code="platform_refused", status=502)
     try:
         answer = resp.json()
     except ValueError as exc:
         raise RegistrationError("The platform's registration answer is not JSON.", code="platform_error",
                                 status=502) from exc
+    if not isinstance(answer, dict):
+        raise RegistrationError("The platform's registration answer is not a JSON object.", code="platform_error",
+                                status=502)
     client_id = answer.get("client_id")
-    tool_conf = answer.get(c.TOOL_CONFIGURATION) or {}
-    deployment_id = tool_conf.get("deployment_id")
-    if not client_id:
+    tool_conf = answer.get(c.TOOL_CONFIGURATION)
+    deployment_id = tool_conf.get("deployment_id") if isinstance(tool_conf, dict) else None
+    if not isinstance(client_id, (str, int)) or isinstance(client_id, bool) or not str(client_id) \
+            or len(str(client_id)) > 400:
         raise RegistrationError("The platform did not return a client id.", code="platform_error", status=502)
-    product = ((config.get(c.PLATFORM_CONFIGURATION) or {}).get("product_family_code") or "other")[:40]
+    if deployment_id is not None and (not isinstance(deployment_id, (str, int)) or len(str(deployment_id)) > 400):
+        raise RegistrationError("The platform returned a deployment id the tool cannot use.", code="platform_error",
+                                status=502)
+    platform_conf = config.get(c.PLATFORM_CONFIGURATION)
+    product = platform_conf.get("product_family_code") if isinstance(platform_conf, dict) else None
+    product = product[:40] if isinstance(product, str) and product else "other"
     return add_platform(name=note or f"{product} at {iss_parts.netloc}", issuer=issuer, client_id=str(client_id),
                         auth_login_url=config["authorization_endpoint"], auth_token_url=config["token_endpoint"],
                         key_set_url=config["jwks_uri"], deployment_ids=[str(deployment_id)] if deployment_id else [],
-                        product=product, source="dynamic")
+                        product=product, source="dynamic",
+                        # Canvas cloud answers registration on the school's own domain, where its grade and
+                        # roster services live too (its login, token and key URLs are on sso.canvaslms.com).
+                        service_hosts=sorted(platform_hosts(openid_configuration, config["registration_endpoint"])))
 
 
 def _claim_invite(token: str) -> RegistrationInvite:
@@ -219,6 +272,9 @@ def _claim_invite(token: str) -> RegistrationInvite:
         RegistrationInvite.token_hash == _hash(token))).scalar_one_or_none()
     if invite is None:
         raise RegistrationError("This registration link is not valid.", code="invalid_invite", status=403)
+    if invite.used_at is not None and invite.platform_id is None and invite.failed_attempts >= MAX_INVITE_FAILURES:
+        raise RegistrationError(f"This registration link failed {invite.failed_attempts} times and is spent. Ask for "
+                                "a new one.", code="invite_spent", status=403)
     if invite.used_at is not None:
         raise RegistrationError("This registration link was already used. Ask for a new one.", code="invite_used",
                                 status=403)
@@ -244,12 +300,21 @@ def _register(invite_token: str | None) -> Response:
         if invite is not None:
             invite.platform_id = platform.id
         db.session.commit()
-    except Exception:
+    except Exception as exc:
         db.session.rollback()
-        if invite is not None:  # give the invite back so the admin can try again
-            db.session.execute(update(RegistrationInvite).where(RegistrationInvite.id == invite.id)
-                               .values(used_at=None))
-            db.session.commit()
+        reason = exc.code if isinstance(exc, RegistrationError) else exc.__class__.__name__
+        if invite is None:
+            log.warning("open registration failed: %s", reason)
+            raise
+        # Give the invite back so the admin can try again, but only a few times: one link must not
+        # allow unlimited probing of addresses for its whole lifetime.
+        failures = invite.failed_attempts + 1
+        spent = failures >= MAX_INVITE_FAILURES
+        db.session.execute(update(RegistrationInvite).where(RegistrationInvite.id == invite.id)
+                           .values(failed_attempts=failures, used_at=utcnow() if spent else None))
+        db.session.commit()
+        log.warning("registration with invite %s failed (%s), attempt %s of %s%s", invite.id, reason, failures,
+                    MAX_INVITE_FAILURES, "; the invite is now spent" if spent else "")
         raise
     current_app.extensions["r2com"]["platforms"].invalidate()
     return Response(render_template("lti/registered.html", platform_name=platform.name))

@@ -93,12 +93,14 @@ def load_session(token: str | None) -> ToolSession:
     """Verify a token and load its launch session; raise SessionError otherwise."""
     if not token:
         raise SessionError(_l("No tool session was sent with this request."), code="no_session")
-    max_age = current_app.config["R2COM"]["SESSION_HOURS"] * 3600
+    settings = current_app.config["R2COM"]
+    lifetime = min(settings["SESSION_TOKEN_MINUTES"] * 60, settings["SESSION_HOURS"] * 3600)
     try:
-        session_id = _signer().unsign(token, max_age=max_age).decode("ascii")
+        raw_id, issued = _signer().unsign(token, max_age=lifetime, return_timestamp=True)
+        session_id = raw_id.decode("ascii")
     except SignatureExpired as exc:
         raise SessionError(_l("The tool session has expired."), code="session_expired") from exc
-    except BadSignature as exc:
+    except (BadSignature, UnicodeDecodeError) as exc:
         raise SessionError(_l("The tool session is not valid."), code="bad_session") from exc
     # Every page of the tool checks the session, so this read goes through the launch hot path's raw SQL.
     row = current_app.extensions["r2com"]["hotpath"].load_session(session_id)
@@ -106,6 +108,10 @@ def load_session(token: str | None) -> ToolSession:
         raise SessionError(_l("The tool session has ended."), code="session_expired")
     if not row["active"]:
         raise SessionError(_l("The platform of this session has been disabled."), code="platform_disabled")
+    if utcnow() - issued > dt.timedelta(seconds=lifetime / 4):
+        # Renewed while the learner is active: the links and forms of this page carry a fresh token, so
+        # a token copied from an old address (a log, a history) stops working soon.
+        token = issue_token(session_id)
     return ToolSession(token, row["id"], row["user_id"], row["context_id"], row["platform_id"],
                        row["resource_link_id"], row["role"], row["message_type"], row["data"],
                        row.get("ui_locale"), row.get("ui_locale_under"))

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, render_template
 
 from ..config import ConfigError
+from ..services.outbound import GuardedSession, OutboundPolicy
 from .fastpath import LaunchFastPath
 from .flow import LaunchFlow
 from .hotpath import HotStore
@@ -69,6 +70,7 @@ def init_app(app: Flask, settings: dict[str, Any]) -> None:
                               "`flask --app wsgi lti keys rotate` creates only a tool key), or set "
                               "LTI_TOOL_KEYS_DIR to the folder that holds the keys.")
     directory = PlatformDirectory()
+    policy = OutboundPolicy.from_settings(settings)
     from ..extensions import db
 
     with app.app_context():
@@ -84,7 +86,8 @@ def init_app(app: Flask, settings: dict[str, Any]) -> None:
         "tool_key_created_at_start": created_key,  # development makes its first key here; `setup` reports it
         "platforms": directory,
         "tool_conf": DatabaseToolConf(directory, keyring),
-        "platform_keys": PlatformKeyCache(),
+        "outbound_policy": policy,
+        "platform_keys": PlatformKeyCache(GuardedSession(policy, pool_size=4)),
         "states": states,
         "hotpath": hot,
         "launch_policy": LaunchPolicy(settings["BASE_URL"], settings["LAUNCH_MAX_AGE"], settings["CLOCK_SKEW"]),

@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
@@ -47,6 +48,34 @@ class PlatformInfo:
     deployment_policy: str = "approve"
     #: deployment_id -> (row id, active, pending)
     deployments: dict[str, tuple[int, bool, bool]] = field(default_factory=dict)
+    #: Hosts its AGS and NRPS URLs may be on: those of its login, token and key set URLs, and the extra ones.
+    service_hosts: frozenset[str] = frozenset()
+    #: Origins that may frame the tool for this platform (computed once, see ``frame_origins``).
+    frame: tuple[str, ...] | None = None
+
+    def serves(self, url: str) -> bool:
+        """Whether a service URL from this platform's token is on one of its registered hosts."""
+        try:
+            host = (urlsplit(url).hostname or "").rstrip(".")
+        except ValueError:
+            return False
+        if not host:
+            return False
+        return host in self.service_hosts or any(
+            pattern.startswith("*.") and host.endswith(pattern[1:]) for pattern in self.service_hosts)
+
+
+def platform_hosts(*urls: str | None, extra: str | None = None) -> frozenset[str]:
+    """The hostnames of ``urls`` and the space-separated ``extra`` hosts, lowercased."""
+    hosts = set((extra or "").lower().split())
+    for url in urls:
+        try:
+            host = urlsplit(url or "").hostname
+        except ValueError:
+            host = None
+        if host:
+            hosts.add(host.rstrip("."))
+    return frozenset(hosts)
 
 
 class PlatformDirectory:
@@ -101,7 +130,9 @@ class PlatformDirectory:
                 return None
             info = PlatformInfo(row.id, row.name, row.issuer, row.client_id, row.auth_login_url,
                                 row.auth_token_url, row.auth_audience, row.key_set_url, row.active, row.product,
-                                row.deployment_policy)
+                                row.deployment_policy,
+                                service_hosts=platform_hosts(row.auth_login_url, row.auth_token_url, row.key_set_url,
+                                                             extra=row.service_hosts))
             for dep in conn.execute(select(d.id, d.deployment_id, d.active, d.pending).where(d.platform_id == row.id)):
                 info.deployments[dep.deployment_id] = (dep.id, dep.active, dep.pending)
         return info
@@ -173,6 +204,37 @@ class PlatformDirectory:
             db.session.rollback()
         info.deployments[deployment_id] = found
         return found
+
+    def frame_origins(self, platform_id: int | None) -> tuple[str, ...]:
+        """Origins that may show one platform's pages of the tool in a frame (CSP frame-ancestors).
+
+        Only the platform the request belongs to is named, never a list of every registration: the header stays
+        short and the cost flat however many platforms are registered.
+        """
+        info = self.by_id(platform_id) if platform_id is not None else None
+        if info is None or not info.active:
+            return ()
+        if info.frame is None:
+            info.frame = _frame_origins([info])
+        return info.frame
+
+
+def _frame_origins(infos: Any) -> tuple[str, ...]:
+    """The issuer and login origins of each platform, and its service hosts (Canvas: the school's domain)."""
+    origins: set[str] = set()
+    for info in infos:
+        for url in (info.issuer, info.auth_login_url):
+            try:
+                parts = urlsplit(url)
+            except ValueError:
+                continue
+            if parts.scheme in ("http", "https") and parts.netloc:
+                origins.add(f"{parts.scheme}://{parts.netloc}")
+        scheme = "http" if info.auth_login_url.startswith("http:") else "https"
+        fixed = platform_hosts(info.auth_login_url, info.auth_token_url, info.key_set_url)
+        origins.update(f"{scheme}://{host}" for host in info.service_hosts - fixed
+                       if all(ch.isalnum() or ch in ".-*" for ch in host))
+    return tuple(sorted(origins))
 
 
 class DatabaseToolConf(ToolConfAbstract):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, current_app, jsonify, redirect, render_template, request, url_for
 
 from .errors import LaunchNeedsPlatform
 from .fastpath import HANDOVER_KEY
 from .flow import LaunchResult, LoginResult, launch_flow, origin_of
+from .errors import StateMismatch
 from .launch import StrictMessageLaunch
 from .session import current_session, session_required
 
@@ -50,6 +53,7 @@ def login() -> Response:
         request.args if request.method == "GET" else request.form, request.cookies, request.is_secure)
     if result.storage_target:
         oidc = result.oidc
+        g.frame_platform_id = oidc.platform.id  # this page runs in the platform's frame
         resp = Response(render_template("lti/storage_put.html", auth_url=oidc.auth_url, state=oidc.state,
                                         binding=oidc.binding, target=result.storage_target,
                                         origin=result.platform_origin))
@@ -61,12 +65,56 @@ def login() -> Response:
     return resp
 
 
+STORAGE_PROOF_HEADER = "X-R2COM-Storage-Proof"
+
+
+def storage_proof(state: str) -> str:
+    """The proof the platform-storage page sends with the binding it read, as a request header.
+
+    A cross-site form cannot set a header, and a cross-site script cannot send one without a CORS
+    preflight, which the tool never answers: so a binding that arrives with this header (and a
+    same-origin ``Origin``) was posted by the tool's own page in the browser that holds it. It is
+    bound to the state, which is used once.
+    """
+    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), b"r2com-storage-proof:" + state.encode(),
+                   hashlib.sha256)
+    return mac.hexdigest()
+
+
+def _storage_binding() -> str | None:
+    """The platform-storage binding of this launch, if the tool's own page sent it; else None."""
+    binding = request.form.get("lti_binding")
+    state = request.form.get("state", "")
+    sent = request.headers.get(STORAGE_PROOF_HEADER, "")
+    if not binding or not state or not sent:
+        return None
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != origin_of(_settings()["BASE_URL"]):
+        log.info("platform-storage launch refused: posted from another origin")
+        return None
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        return None
+    if not hmac.compare_digest(sent.encode(), storage_proof(state).encode()):
+        return None
+    return binding
+
+
 @bp.post("/lti/launch")
 def launch() -> Response:
     """Verify the id_token, consume the login state, open a tool session and show the tool."""
-    result: LaunchResult = _handed_over() or launch_flow().launch(request.form, request.cookies, request.is_secure)
+    binding = _storage_binding()
+    result: LaunchResult = _handed_over() or launch_flow().launch(request.form, request.cookies, request.is_secure,
+                                                                  storage_binding=binding)
+    if result.message.platform is not None:
+        g.frame_platform_id = result.message.platform.id  # pages of this launch run in the platform's frame
+    if not result.opened and binding is not None:
+        raise StateMismatch("The value kept in the platform does not belong to this login.", code="state_not_bound")
     if not result.opened:
         return _unbound_launch(result.message, result.state)
+    if binding is not None:  # the platform-storage page's request: it navigates itself
+        resp = jsonify({"location": url_for("lti.home", ltik=result.token)})
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
     resp = redirect(url_for("lti.home", ltik=result.token), code=303)
     for cookie in result.set_cookies:
         resp.headers.add("Set-Cookie", cookie)
@@ -78,9 +126,11 @@ def _unbound_launch(message: StrictMessageLaunch, state: str) -> Response:
     """The browser holds no proof that it started this login: platform storage, or a new window."""
     form = request.form
     if form.get("lti_storage_target") and not form.get("lti_binding"):
-        return Response(render_template("lti/storage_get.html", state=state, id_token=form.get("id_token", ""),
-                                        target=form["lti_storage_target"],
+        resp = Response(render_template("lti/storage_get.html", state=state, id_token=form.get("id_token", ""),
+                                        target=form["lti_storage_target"], proof=storage_proof(state),
                                         origin=origin_of(message.platform.auth_login_url)))
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
     login_url = url_for("lti.login", _external=False) + "?" + urlencode(message.state_record.params)
     resp = Response(render_template("lti/new_window.html", login_url=login_url), status=401)
     resp.headers["Cache-Control"] = "no-store"

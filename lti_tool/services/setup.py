@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask
 
-from . import models  # noqa: F401  (registers the tables)
+from . import backoff, models  # noqa: F401  (registers the tables)
+from .backoff import PauseBoard
+from .outbound import GuardedSession
 from .outbox import ScoreClock
 from .tokens import MemoryTokenStore, RedisTokenStore, TokenProvider, TokenStore
 
@@ -23,13 +26,13 @@ def init_app(app: Flask) -> None:
     ext = app.extensions["r2com"]
     store: TokenStore
     if settings.get("REDIS_URL"):
-        import redis
-
         store = RedisTokenStore(redis.Redis.from_url(settings["REDIS_URL"]))
     else:
         store = MemoryTokenStore()
-    ext["grade_tokens"] = TokenProvider(ext["keyring"], store)
+    ext["grade_tokens"] = TokenProvider(ext["keyring"], store, http=GuardedSession(ext["outbound_policy"], pool_size=4))
     ext["grade_clock"] = ScoreClock()
+    ext["platform_pauses"] = PauseBoard(redis.Redis.from_url(settings["REDIS_URL"]) if settings.get("REDIS_URL")
+                                        else None)
     # Only a serving process runs it: `flask db upgrade` or `setup` must not deliver while they create the tables.
     wanted = (settings.get("DELIVERY_THREAD") and settings.get("SERVING", True)
               and (not app.testing or settings.get("DELIVERY_THREAD_IN_TESTING")))

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
 import threading
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import jwt
 import requests
 
 from ..lti.keys import KeyRing
 from ..lti.tool_config import PlatformInfo
+from .outbound import GuardedSession
+
+log = logging.getLogger(__name__)
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME = 300
@@ -138,10 +144,12 @@ class TokenProvider:
     """Gets access tokens for platforms, from the cache or the platform's token endpoint."""
 
     def __init__(self, keyring: KeyRing, store: TokenStore | None = None, *,
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, http: requests.Session | None = None) -> None:
         self.keyring = keyring
         self.store: TokenStore = store or MemoryTokenStore()
         self.timeout = timeout
+        #: The guarded client for token requests made without a caller's session.
+        self.http = http or GuardedSession(pool_size=4)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -218,8 +226,8 @@ class TokenProvider:
             "scope": " ".join(scopes),
         }
         try:
-            response = (http or requests).post(platform.auth_token_url, data=data, timeout=self.timeout,
-                                               headers={"Accept": "application/json"})
+            response = (http or self.http).post(platform.auth_token_url, data=data, timeout=self.timeout,
+                                                headers={"Accept": "application/json"})
         except requests.RequestException as exc:
             kind = "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
             raise TokenError(f"The platform {kind} for an access token ({exc.__class__.__name__}); the score "
@@ -238,17 +246,26 @@ class TokenProvider:
         return CachedToken(token, time.time() + lifetime - margin, granted)
 
 
+_OAUTH_ERROR = re.compile(r"[a-z_]{1,40}")
+
+
 def _token_error(response: requests.Response) -> TokenError:
+    """The refusal, with the OAuth error code only: the platform's own words go to the log, never to a page."""
     try:
         body = response.json()
-        error = str(body.get("error", ""))
-        description = str(body.get("error_description", ""))
+        error = str(body.get("error", "")) if isinstance(body, dict) else ""
+        description = str(body.get("error_description", "")) if isinstance(body, dict) else ""
     except ValueError:
-        error, description = "", response.text[:200]
+        error, description = "", ""
+    if not _OAUTH_ERROR.fullmatch(error):
+        error = ""
     status = response.status_code
+    if description:
+        log.info("token endpoint of %s refused (%s %s): %r", urlsplit(response.url or "").hostname, status, error,
+                 description[:200])
     permanent = error in PERMANENT_ERRORS
     if error == "invalid_scope":
         message = SCOPE_REFUSED
     else:
-        message = f"The platform's token endpoint refused the request ({status} {error}): {description}".strip()
+        message = f"The platform's token endpoint refused the request ({status} {error})".replace(" )", ")")
     return TokenError(message, status=status, permanent=permanent, retry_after=response.headers.get("Retry-After"))

@@ -16,7 +16,6 @@ import os
 import socket
 import threading
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,7 +30,9 @@ from ..extensions import db
 from ..lti.constants import SCOPE_SCORE
 from .ags import AgsClient, AgsHttpError
 from .lineitems import NoLineItem, forget, resolve
+from .backoff import PAUSED_REASON, PauseBoard, host_of, pause_seconds
 from .models import SENDABLE, DeliveryStatus, GradeOutbox
+from .outbound import GuardedSession, OutboundPolicy
 from .policy import (WAITING_CAP, WAITING_FIRST, WAITING_LIMIT, Verdict, backoff_seconds, judge,
                      retry_after_seconds, waiting_seconds)
 from .tokens import TokenError, TokenProvider
@@ -105,6 +106,7 @@ class DeliveryWorker:
             log.warning("lease of %.1fs is shorter than two requests (%.1fs): a slow platform may get a score "
                         "twice (answered 409, so harmless)", lease_seconds, 2 * sum(self.timeout))
         self.tokens: TokenProvider = app.extensions["r2com"]["grade_tokens"]
+        self.pauses: PauseBoard | None = app.extensions["r2com"].get("platform_pauses")
         self.platforms = app.extensions["r2com"]["platforms"]
 
     @property
@@ -112,7 +114,7 @@ class DeliveryWorker:
         """Return this thread's HTTP session."""
         session = getattr(self._local, "http", None)
         if session is None:
-            session = self._local.http = http_session()
+            session = self._local.http = http_session(self.app.extensions["r2com"].get("outbound_policy"))
             self._local.ags = AgsClient(session, self.timeout)
             self._sessions.append(session)
         return session
@@ -249,6 +251,11 @@ class DeliveryWorker:
             if row.status == DeliveryStatus.WAITING:  # keep what the trainer sees; try it after the pause
                 return _Outcome(row.id, DeliveryStatus.WAITING, row.reason, row.last_status, until)
             return _Outcome(row.id, DeliveryStatus.PENDING, reason, next_attempt_at=until)
+        paused = self.pauses.paused_until(host_of(row.lineitem_url or row.lineitems_url)) if self.pauses else None
+        if paused is not None:  # another worker was told to wait (429/503 Retry-After): so is this one
+            if row.status == DeliveryStatus.WAITING:  # keep what the trainer sees; try it after the pause
+                return _Outcome(row.id, DeliveryStatus.WAITING, row.reason, row.last_status, paused)
+            return _Outcome(row.id, DeliveryStatus.PENDING, PAUSED_REASON, next_attempt_at=paused)
         scopes = row.scopes.split()
         url_from_link = False
         try:
@@ -299,6 +306,8 @@ class DeliveryWorker:
             backoff_seconds(row.attempts, self.backoff_base, self.backoff_cap)
         until = utcnow() + dt.timedelta(seconds=delay)
         batch.blocked[row.platform_id] = (until, verdict.reason)
+        if self.pauses is not None and pause_seconds(verdict.status, verdict.retry_after):
+            self.pauses.pause(host_of(row.lineitem_url or row.lineitems_url), delay, verdict.reason or "")
         return _Outcome(row.id, DeliveryStatus.PENDING, verdict.reason, verdict.status, until, failed_attempt=True)
 
     def _waiting(self, row: Any, verdict: Verdict) -> _Outcome:
@@ -352,22 +361,12 @@ class DeliveryWorker:
         return total
 
 
-def http_session() -> requests.Session:
-    """Return a session for one worker: kept-alive connections, no automatic retries.
-
-    Without proxy variables in the environment, requests' per-request environment lookup is
-    skipped (it costs about a third of a millisecond per score); the CA bundle variables still apply.
+def http_session(policy: OutboundPolicy | None = None) -> requests.Session:
+    """Return a session for one worker: the guarded client (``services/outbound.py``), kept-alive
+    connections, no automatic retries, no proxy from the environment (the checked address is the one
+    reached); the CA bundle variables still apply.
     """
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=16, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    if not urllib.request.getproxies():
-        session.trust_env = False
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if bundle:
-            session.verify = bundle
-    return session
+    return GuardedSession(policy, pool_size=16)
 
 
 def start_delivery_thread(app: Flask, *, table_check_seconds: float = 2.0,

@@ -6,6 +6,7 @@ can be case-sensitive). Canvas gives at most 50 members a page; Moodle gives all
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -19,11 +20,14 @@ from flask_babel import lazy_gettext as _l
 from requests.utils import parse_header_links
 
 from ..lti.constants import SCOPE_NRPS
+from ..services.outbound import GuardedSession, OutboundPolicy
 from ..services.tokens import TokenError
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_PAGES = 1000
+#: Largest roster page read (a 10,000-member Moodle course is about 3 MB).
+MAX_PAGE_BYTES = 32 * 1024 * 1024
 CACHE_SECONDS = 120
 
 
@@ -126,7 +130,9 @@ class RosterClient:
     def __init__(self, tokens: Any, *, timeout: tuple[float, float] = (3.05, 15.0)) -> None:
         self.tokens = tokens
         self.timeout = timeout
-        self.http = requests.Session()
+        # The guarded client under the token provider's policy; Moodle sends a whole roster in one page.
+        policy = getattr(getattr(tokens, "http", None), "policy", None) or OutboundPolicy()
+        self.http = GuardedSession(dataclasses.replace(policy, max_bytes=MAX_PAGE_BYTES), pool_size=4)
 
     def pages(self, platform: Any, url: str) -> Iterator[list[Member]]:
         """Yield the members of each page.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template
+from typing import Iterable
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask.sessions import SessionInterface
 from sqlalchemy import text
 
@@ -38,23 +40,54 @@ def _template_helpers() -> dict:
     return {"csp_nonce": csp_nonce}
 
 
-def security_headers(frame_ancestors: list[str], nonce: str | None = None) -> list[tuple[str, str]]:
-    """The headers every response carries: CSP (framing only by the configured LMS origins) and friends."""
+#: One year; sent only on responses served over https.
+HSTS = "max-age=31536000"
+
+
+def frame_ancestors() -> tuple[str, ...]:
+    """Who may show this response in a frame: the tool itself, the origins of the platform the request belongs
+    to, and the ``LTI_TOOL_FRAME_ANCESTORS`` setting (or ``*`` for any).
+
+    The platform is the tool session's, or the one a launch or login named (``g.frame_platform_id``, set for
+    the pages and errors of a launch). A request of no known platform may be framed by the tool and the
+    setting's origins only.
+    """
+    extra = current_app.config["R2COM"]["FRAME_ANCESTORS"]
+    if "*" in extra:
+        return ("*",)
+    session = g.get("tool_session")
+    platform_id = session.platform_id if session is not None else g.get("frame_platform_id")
+    directory = current_app.extensions.get("r2com", {}).get("platforms")
+    origins: tuple[str, ...] = ()
+    if platform_id is not None and directory is not None:
+        try:
+            origins = directory.frame_origins(platform_id)
+        except Exception:  # the database is down: an error page must still get its headers
+            origins = ()
+    return ("'self'", *origins, *extra)
+
+
+def security_headers(frame_ancestors: Iterable[str], nonce: str | None = None,
+                     secure: bool = False) -> list[tuple[str, str]]:
+    """The headers every response carries: CSP (framing only by the LMS origins), HSTS over https and friends."""
     ancestors = " ".join(frame_ancestors) or "'self'"
     script_src = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
-    return [
+    headers = [
         ("Content-Security-Policy",
          f"default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; "
          f"object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}"),
         ("X-Content-Type-Options", "nosniff"),
-        # Session tokens travel in URLs inside the LMS iframe; never leak them to other sites.
-        ("Referrer-Policy", "same-origin"),
+        # Session tokens (ltik) travel in URLs inside the LMS iframe: no Referer at all, not even to the tool.
+        ("Referrer-Policy", "no-referrer"),
     ]
+    if secure:
+        headers.append(("Strict-Transport-Security", HSTS))
+    return headers
 
 
 @bp.after_app_request
 def _security_headers(resp: Response) -> Response:
-    for name, value in security_headers(current_app.config["R2COM"]["FRAME_ANCESTORS"], g.get("csp_nonce")):
+    for name, value in security_headers(frame_ancestors(), g.get("csp_nonce"), request.is_secure):
         resp.headers.setdefault(name, value)
     return resp
 

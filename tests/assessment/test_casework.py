@@ -110,9 +110,14 @@ def test_no_js_save_button_keeps_a_draft(as_, world: World) -> None:
 def test_editing_a_completed_occasion_starts_from_its_answers(as_, world: World) -> None:
     p = as_("practitioner")
     case = full_case(p)
-    form = text(p.get(f"/assessment/occasions/{case.occasions[1]}"))
+    form = text(p.get(f"/assessment/occasions/{case.occasions[1]}", all="1"))
     assert re.search(r'id="housing-need-1"[^>]*checked', form)
     assert FORMULATION in form
+    # one area at a time: every area is done, so the form opens at the finish step with the formulation
+    step = text(p.get(f"/assessment/occasions/{case.occasions[1]}"))
+    assert FORMULATION in step and "12 of 12 areas done" in step or "11 of 12 areas done" in step
+    step = text(p.get(f"/assessment/occasions/{case.occasions[1]}", step="housing"))
+    assert re.search(r'id="housing-need-1"[^>]*checked', step)
 
 
 def test_information_must_be_recorded_before_an_assessment(as_, world: World) -> None:
@@ -279,6 +284,12 @@ def test_notes_with_special_category_or_character_words_get_a_warning(as_, world
            {"touched": ["family.evidence_note", "housing.evidence_note"],
             "family.evidence_note": "Goes to the mosque on Fridays with his uncle.",
             "housing.evidence_note": "He is lazy about the application."})
-    page = text(p.get(f"/assessment/occasions/{occasion_id}"))
+    page = text(p.get(f"/assessment/occasions/{occasion_id}", all="1"))
     assert "special-category or offence information" in page
     assert "describe behaviour, not character" in page
+    # one area at a time: each step shows its own warnings, and the list of areas says where to look
+    housing = text(p.get(f"/assessment/occasions/{occasion_id}", step="housing"))
+    assert "describe behaviour, not character" in housing and "special-category" not in housing
+    assert housing.count("wording to check") == 2
+    assert "special-category or offence information" in text(p.get(f"/assessment/occasions/{occasion_id}",
+                                                                   step="family"))

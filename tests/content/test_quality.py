@@ -102,7 +102,7 @@ def test_a_case_without_reasons_or_an_activity_fails(tree: Path) -> None:
     edit(tree / COURSE / "activity.md", "case: demo-cases/c01-alex\n", "")
     messages = [i.message for i in _quality(tree).issues]
     assert "no `reason` (what the reference saw and why) for: housing, income" in messages
-    assert "no course activity uses this case (`case:` in an activity's front matter)" in messages
+    assert any(m.startswith("no course activity uses this case") for m in messages)
 
 
 def test_best_draw_counts_the_luckiest_set(tree: Path) -> None:

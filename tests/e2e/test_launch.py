@@ -143,10 +143,15 @@ def test_platform_storage_binds_state_without_cookies(tool, platform):
         assert fields.get("lti_storage_target")
         check = b.post(action, data=fields)
         assert check.status_code == 200 and "lti.get_data" in check.text
-        wrong = b.post(action, data=dict(fields, lti_binding="not-the-binding"))
-        assert wrong.status_code == 401
-        done = b.post(action, data=dict(fields, lti_binding=binding))
-        assert done.status_code == 200 and "ltik=" in done.url
+        proof = re.search(r'proof = "([0-9a-f]+)"', check.text).group(1)
+        # What the page's script sends: the binding it read from platform storage, with its proof header.
+        page_headers = {"X-R2COM-Storage-Proof": proof, "Origin": tool.url, "Accept": "application/json"}
+        wrong = b.post(action, data=dict(fields, lti_binding="not-the-binding"), headers=page_headers)
+        assert wrong.status_code == 401 and wrong.json()["error"] == "state_not_bound"
+        done = b.post(action, data=dict(fields, lti_binding=binding), headers=page_headers)
+        assert done.status_code == 200 and done.json()["location"].startswith("/lti/home?ltik=")
+        home = b.get(tool.url + done.json()["location"])
+        assert home.status_code == 200
 
 
 def test_blocked_cookies_offer_a_new_window(connected):

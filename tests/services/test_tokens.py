@@ -11,6 +11,7 @@ import pytest
 import redis
 import requests
 
+from lti_tool.services.outbound import GuardedSession
 from lti_tool.services.tokens import (
     MemoryTokenStore,
     RedisTokenStore,
@@ -31,7 +32,8 @@ def _info(env: GradeEnv):
 
 
 def _provider(env: GradeEnv, store=None) -> TokenProvider:
-    return TokenProvider(env.app.extensions["r2com"]["keyring"], store or MemoryTokenStore())
+    ext = env.app.extensions["r2com"]
+    return TokenProvider(ext["keyring"], store or MemoryTokenStore(), http=GuardedSession(ext["outbound_policy"]))
 
 
 @pytest.fixture

@@ -238,7 +238,8 @@ def test_manual_contents_search_read_and_completion(world, client):
     chapter = {"r2com_item": "chapter", "r2com_id": "about-this-guide", "r2com_report": "score"}
     token = world.session("ana", custom=chapter, ags=AGS)
     contents = _text(client.get("/training/manual", query_string={"ltik": token}))
-    assert "Contents" in contents and "0 of 13 done" in contents and 'role="search"' in contents
+    chapters = len(world.app.extensions["r2com"]["content"].manual().chapters)
+    assert "Contents" in contents and f"0 of {chapters} done" in contents and 'role="search"' in contents
     found = client.get("/training/manual/search", query_string={"ltik": token, "q": "release"})
     assert found.status_code == 200 and "<mark>" in _text(found) and "chapters found" in _text(found)
     nothing = _text(client.get("/training/manual/search", query_string={"ltik": token, "q": "qwxzzy"}))
@@ -248,7 +249,7 @@ def test_manual_contents_search_read_and_completion(world, client):
     read = client.post("/training/manual/chapters/about-this-guide/read", data={"ltik": token})
     assert read.status_code == 303
     after = _text(client.get(read.headers["Location"]))
-    assert "You have read this chapter" in after and "1 of 13 done" in after
+    assert "You have read this chapter" in after and f"1 of {chapters} done" in after
     assert client.get("/training/manual/glossary", query_string={"ltik": token}).status_code == 200
     with world.app.app_context():
         (row,) = db.session.execute(select(GradeOutbox)).scalars().all()
