@@ -135,20 +135,31 @@ def _has_app_context() -> bool:
 
 
 def _request_session() -> Any:
-    """The request's tool session if it carries a valid one; None otherwise (never raises)."""
-    from flask import g
+    """The request's tool session if it carries a valid one; None otherwise (never raises).
+
+    The language is often needed for an error page about the request itself (too large, badly encoded), so this
+    reads the token only from the address, the ``Authorization`` header or a form the view has already parsed,
+    never by parsing the body itself.
+    """
+    from flask import g, request
+    from werkzeug.exceptions import HTTPException
 
     session = g.get("tool_session")
     if session is not None:
         return session
-    from .lti.session import _token_from_request, current_session
     from .errors import AppError
+    from .lti.session import load_session
 
     try:
-        if not _token_from_request():
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:].strip() if auth.startswith("Bearer ") else request.args.get("ltik")
+        if not token and "form" in request.__dict__:  # werkzeug caches the parsed form on the request
+            token = request.form.get("ltik")
+        if not token:
             return None
-        return current_session()
-    except AppError:  # no, expired or bad session: the page that needs one says so, in the browser's language
+        g.tool_session = load_session(token)
+        return g.tool_session
+    except (AppError, HTTPException):  # no, expired or bad session: the page that needs one says so
         return None
 
 
