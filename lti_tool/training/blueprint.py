@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import views_dashboard, views_manual, views_module, views_picker, views_quiz
+from . import timing as _timing  # noqa: F401  (the model is part of the schema)
+from . import (views_certificates, views_dashboard, views_exports, views_manual, views_module, views_pdf,
+               views_picker, views_quiz, views_stats, views_time)
 
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -31,6 +33,25 @@ _RULES = (
     ("/manual/glossary", "glossary", views_manual.glossary, GET),
     ("/manual/chapters/<chapter_id>", "chapter", views_manual.chapter, GET),
     ("/manual/chapters/<chapter_id>/read", "chapter_read", views_manual.chapter_read, POST),
+    # PDF downloads
+    ("/manual.pdf", "guide_pdf", views_pdf.guide_pdf, GET),
+    ("/manual/chapters/<chapter_id>.pdf", "chapter_pdf", views_pdf.chapter_pdf, GET),
+    ("/manual/chapters/<chapter_id>/checklist.pdf", "checklist_pdf", views_pdf.checklist_pdf, GET),
+    ("/modules/<module_id>.pdf", "module_pdf", views_pdf.module_pdf, GET),
+    ("/attempts/<int:attempt_id>/result.pdf", "result_pdf", views_pdf.result_pdf, GET),
+    # certificates (verification is public: no session)
+    ("/certificate", "certificate", views_certificates.certificate, GET),
+    ("/certificate.pdf", "certificate_pdf", views_certificates.certificate_pdf, GET),
+    ("/verify/<code>", "certificate_verify", views_certificates.verify, GET),
+    ("/certificates", "certificates", views_certificates.holders, GET),
+    ("/certificates.csv", "certificates_csv", views_certificates.holders_csv, GET),
+    ("/certificates/<int:cert_id>/revoke", "certificate_revoke", views_certificates.revoke, POST),
+    ("/extra-time", "extra_time", views_time.extra_time, BOTH),
+    ("/cartridge.imscc", "cartridge", views_exports.cartridge, GET),
+    # question statistics
+    ("/stats", "stats_index", views_stats.stats_index, GET),
+    ("/stats/<module_id>", "stats", views_stats.stats, GET),
+    ("/stats/<module_id>.csv", "stats_csv", views_stats.stats_csv, GET),
     # trainer dashboard
     ("/dashboard", "dashboard", views_dashboard.dashboard, GET),
     ("/dashboard.csv", "dashboard_csv", views_dashboard.dashboard_csv, GET),

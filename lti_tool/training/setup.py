@@ -32,3 +32,6 @@ def init_app(app: Flask) -> None:
         library.set_ref_resolver("course", course_ref_url)
         library.set_ref_resolver("manual", manual_ref_url)
     app.register_blueprint(bp)
+    from .cli import training_cli
+
+    app.cli.add_command(training_cli)

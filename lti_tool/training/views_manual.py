@@ -9,6 +9,7 @@ from ..lti.session import current_session, session_required
 from . import progress as prog
 from .catalog import chapter_of, content_lang, package_of, turl
 from .constants import Item, ItemKind
+from .documents import checklists
 from .grading import send_completion
 from .search import search
 from .views_common import render
@@ -60,7 +61,7 @@ def chapter(chapter_id: str) -> Response:
     return render("training/chapter.html", package=package, chapter=chap, body=body, read=bool(
         rows[chapter_id].completed_at), done=done, total=total, index=index, count=len(chapters),
         prev=chapters[index - 1] if index else None, next=chapters[index + 1] if index + 1 < len(chapters) else None,
-        related=related, just_read=request.args.get("read") == "1")
+        related=related, just_read=request.args.get("read") == "1", has_checklist=bool(checklists(chap)))
 
 
 @session_required

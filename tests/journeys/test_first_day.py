@@ -97,7 +97,7 @@ class Person:
             assert overflow <= 1, (f"{self.name}: {self.page.url} is {overflow} px wider than the screen; "
                                    f"sticking out: {self.page.evaluate(WIDEST)}")
         assert not self.problems, (f"{self.name}: {self.problems}; the page says: "
-                                   f"{self.page.locator('main').inner_text()[:600] if self.page.locator('main').count() else ''}")
+                                   f"{self.page.locator('main').inner_text()[:2500] if self.page.locator('main').count() else ''}")
 
     def click(self, locator: Any) -> None:
         """Click and wait for the page that follows (forms that post themselves on to the next page included)."""
@@ -201,6 +201,14 @@ def test_first_day(platform_profile: str, tool: ServedTool, platform: Any, chrom
     learner = Person(chromium, "learner", tool)
     _platform_home(learner, platform)
     learner.click(_item_button(learner, module_title, "Launch as learner"))
+    module_url = learner.page.url
+    learner.click(learner.page.get_by_role("link", name="Start the module"))
+    for _ in range(15):  # every page of the module, in order
+        next_page = learner.page.get_by_role("link", name="Next page")
+        if not next_page.count():
+            break
+        learner.click(next_page)
+    learner.page.goto(module_url)
     learner.click(learner.page.get_by_role("link", name="Go to the quiz"))
     learner.click(learner.page.get_by_role("button", name=re.compile("^Start")))
     for group in learner.page.locator("fieldset").all():
@@ -256,13 +264,22 @@ def test_first_day(platform_profile: str, tool: ServedTool, platform: Any, chrom
     expect(practitioner.page.get_by_role("status")).to_have_text("Information and consents recorded.")
     practitioner.click(practitioner.page.get_by_role("link", name="New assessment"))
     practitioner.click(practitioner.page.get_by_role("button", name=re.compile("^Start")))
+    # One area at a time: housing is talked about, the rest waits for another day.
     practitioner.page.locator("#housing-discussed-discussed").check()
     practitioner.page.locator("#housing-need-2").check()
-    practitioner.click(practitioner.page.get_by_role("button", name=re.compile("^Save assessment")))
+    practitioner.page.locator("#housing-evidence_note").fill("Sleeps at a friend's flat until Friday; told us himself.")
+    practitioner.click(practitioner.page.get_by_role("button", name="Save and next"))
+    expect(practitioner.page.locator("h2#step-heading")).to_contain_text("Area 2 of 12")
+    practitioner.click(practitioner.page.get_by_role("button", name="Finish and save the assessment"))
+    practitioner.click(practitioner.page.get_by_role("button", name="Save assessment"))
     expect(practitioner.page.get_by_role("status")).to_have_text("Assessment saved.")
     practitioner.click(practitioner.page.get_by_role("link", name="Support plan"))
     expect(practitioner.page.locator("h1")).to_contain_text("plan")
     practitioner.close()
+    with tool.app.app_context():
+        from lti_tool.assessment.models import Client, Occasion
+
+        assert db.session.query(Client).count() == 1 and db.session.query(Occasion).count() == 1
 
 
 def _gradebook(platform: Any, tool: ServedTool) -> str:

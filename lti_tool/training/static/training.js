@@ -50,3 +50,89 @@
     renumber(lists[i]);
   }
 })();
+
+// Quiz navigator and answered counter: the server renders them from the saved answers (so they work without
+// JavaScript); here they follow the answers as the learner chooses them.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.quiz");
+  if (!form) { return; }
+  var questions = form.querySelectorAll("fieldset.question[data-question]");
+  var count = document.getElementById("answered-count");
+
+  function isAnswered(fieldset) {
+    var type = fieldset.getAttribute("data-type");
+    if (type === "ordering") { return true; }
+    var inputs = fieldset.querySelectorAll("input, select, textarea");
+    for (var i = 0; i < inputs.length; i++) {
+      var el = inputs[i];
+      if ((el.type === "radio" || el.type === "checkbox") && el.checked) { return true; }
+      if ((el.tagName === "SELECT" || el.tagName === "TEXTAREA") && el.value.trim() !== "") { return true; }
+    }
+    return false;
+  }
+
+  function update() {
+    var done = 0;
+    for (var i = 0; i < questions.length; i++) {
+      var q = questions[i];
+      var answered = isAnswered(q);
+      if (answered) { done++; }
+      var link = document.querySelector('.quiz-nav a[data-nav="' + q.getAttribute("data-question") + '"]');
+      if (!link) { continue; }
+      link.className = answered ? "nav-answered" : "nav-open";
+      link.querySelector(".nav-mark").textContent = answered ? "✓" : "○";
+      link.querySelector(".nav-state").textContent = form.getAttribute(answered ? "data-answered-label" : "data-open-label");
+    }
+    if (count) {
+      var text = form.getAttribute("data-count-label").replace("%(done)s", done).replace("%(total)s", questions.length);
+      if (count.textContent !== text) { count.textContent = text; }
+    }
+  }
+
+  form.addEventListener("change", update);
+  form.addEventListener("input", update);
+  // Following a navigator link moves focus to the question, not only the view.
+  var links = document.querySelectorAll(".quiz-nav a[data-nav]");
+  for (var i = 0; i < links.length; i++) {
+    links[i].addEventListener("click", function (event) {
+      var target = document.getElementById("q-" + event.currentTarget.getAttribute("data-nav"));
+      if (!target) { return; }
+      var first = target.querySelector("input, select, textarea, button");
+      if (first) { window.setTimeout(function () { first.focus(); }, 0); }
+    });
+  }
+
+  // Countdown for timed quizzes. The server keeps the real deadline; this shows it and, when the time is up,
+  // submits the answers on the page. Screen readers hear the time at five minutes, one minute and the end only.
+  var timer = document.getElementById("quiz-timer");
+  if (!timer) { return; }
+  var text = document.getElementById("timer-text");
+  var alertBox = document.getElementById("timer-alert");
+  var end = Date.now() + parseInt(timer.getAttribute("data-seconds"), 10) * 1000;
+  var said = {};
+  var fmt = form.getAttribute("data-timer-format");
+
+  function say(key, message) {
+    if (said[key]) { return; }
+    said[key] = true;
+    alertBox.textContent = message;
+  }
+
+  function tick() {
+    var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+    text.textContent = fmt.replace("%(m)s", Math.floor(left / 60)).replace("%(s)s", left % 60);
+    if (left <= 300) { timer.classList.add("timer-low"); say("five", form.getAttribute("data-five-left")); }
+    if (left <= 60) { say("one", form.getAttribute("data-minute-left")); }
+    if (left === 0) {
+      say("end", form.getAttribute("data-time-up"));
+      window.clearInterval(handle);
+      var action = document.createElement("input");
+      action.type = "hidden"; action.name = "action"; action.value = "submit";
+      form.appendChild(action);
+      form.submit();
+    }
+  }
+  var handle = window.setInterval(tick, 1000);
+  tick();
+})();
