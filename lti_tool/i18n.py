@@ -147,9 +147,12 @@ def _request_session() -> Any:
     session = g.get("tool_session")
     if session is not None:
         return session
+    if g.get("_i18n_loading_session"):  # a refusal while loading the session asks for the language: no recursion
+        return None
     from .errors import AppError
     from .lti.session import load_session
 
+    g._i18n_loading_session = True
     try:
         auth = request.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.startswith("Bearer ") else request.args.get("ltik")
@@ -161,6 +164,8 @@ def _request_session() -> Any:
         return g.tool_session
     except (AppError, HTTPException):  # no, expired or bad session: the page that needs one says so
         return None
+    finally:
+        g.pop("_i18n_loading_session", None)
 
 
 def interface_language() -> str:
@@ -215,10 +220,15 @@ def _switch() -> dict[str, Any] | None:
     session = g.get("tool_session")
     if session is None or len(supported()) < 2:
         return None
-    back = request.full_path if request.method == "GET" else (_local_path(request.referrer) or "")
+    back = ""
+    if request.method == "GET":
+        # This page again, with the session's current token (a renewed one replaces the token of the address).
+        from urllib.parse import urlencode
+
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "ltik"] + [("ltik", session.token)]
+        back = request.path + "?" + urlencode(args)
     return {"token": session.token, "current": interface_language().split("-", 1)[0],
-            "choices": list(shipped().items()), "next": back.rstrip("?"),
-            "follows_platform": session.chosen_locale is None}
+            "choices": list(shipped().items()), "next": back, "follows_platform": session.chosen_locale is None}
 
 
 def _local_path(url: str | None) -> str | None:
