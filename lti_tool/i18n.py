@@ -188,6 +188,7 @@ def init_app(app: Any) -> None:
     app.register_blueprint(bp)
     app.context_processor(_template_helpers)
     app.jinja_env.filters["content"] = _content_filter
+    app.jinja_env.globals["content_attrs"] = _content_attrs
 
 
 def _template_helpers() -> dict[str, Any]:
@@ -211,6 +212,22 @@ def _content_filter(context: Any, text: Any, package: Any = None) -> Any:
     if lang.split("-", 1)[0].lower() == interface_language().split("-", 1)[0].lower():
         return text
     return Markup('<span lang="%s" dir="%s">%s</span>') % (lang, direction(lang), escape(text))
+
+
+@pass_context
+def _content_attrs(context: Any, package: Any = None) -> Any:
+    """`` lang="en" dir="ltr"`` for an element that holds only content, when its language is not the interface's.
+
+    ``<h1{{ content_attrs() }}>{{ course.title }}</h1>``: the whole block then aligns and reads in the content's
+    direction (a span inside a right-to-left heading would still sit on the right).
+    """
+    from markupsafe import Markup
+
+    package = package or context.get("package")
+    lang = getattr(package, "lang", None)
+    if not lang or lang.split("-", 1)[0].lower() == interface_language().split("-", 1)[0].lower():
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (lang, direction(lang))
 
 
 def _switch() -> dict[str, Any] | None:
