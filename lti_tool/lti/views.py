@@ -52,9 +52,9 @@ def login() -> Response:
     """OIDC login initiation: check the platform, keep the state server-side, send the browser on."""
     result: LoginResult = _handed_over() or launch_flow().login(
         request.args if request.method == "GET" else request.form, request.cookies, request.is_secure)
+    g.frame_platform_id = result.oidc.platform.id  # this login runs in the platform's frame
     if result.storage_target:
         oidc = result.oidc
-        g.frame_platform_id = oidc.platform.id  # this page runs in the platform's frame
         resp = Response(render_template("lti/storage_put.html", auth_url=oidc.auth_url, state=oidc.state,
                                         binding=oidc.binding, target=result.storage_target,
                                         origin=result.platform_origin))

@@ -104,8 +104,12 @@ def test_every_uniform_rating_scores_under_40_percent_on_every_shipped_case(case
     assert all(r.reason for r in case.reference_profile.values())
 
 
-def test_every_shipped_case_is_used_by_a_module_activity() -> None:
+def test_every_shipped_case_is_used_by_an_exercise() -> None:
+    """Each case is a module's activity, or an exercise the facilitator's session plans set (a ref: link)."""
     used = {m.activity.case for m in SHIPPED_CASES.course().modules if m.activity.case}
+    manual = SHIPPED_CASES.manual()
+    for chapter in manual.chapters:
+        used.update(re.findall(r'data-ref="(r2com-cases/[a-z0-9-]+)"', chapter.html))
     assert {f"r2com-cases/{c.id}" for c in SHIPPED_CASES.case_set().cases} <= used
 
 
