@@ -35,11 +35,17 @@ def validate_command(path: Path | None) -> None:
                    f"file{'s' if files != 1 else ''}. The app will not start until they are fixed.", err=True)
         raise SystemExit(1)
     assert library is not None
+    from .names import REGISTRY, check_names
     from .quality import check_quality, report_lines
 
     quality = check_quality(library.packages())
     single = (target / "package.yaml").is_file()
     problems = [i for i in quality.issues if not single or i.file.split("/", 1)[0] == target.name]
+    # Names are checked across the whole tree: one person per name in every package together.
+    # A lone package folder is checked with the tree it sits in, or else with the installed tree.
+    names_root = target if not single else target.parent if (target.parent / REGISTRY).is_file() else _content_dir()
+    problems += [i for i in check_names(names_root)
+                 if not single or i.file.split("/", 1)[0] in (target.name, REGISTRY)]
     if problems:
         for line in report_lines(quality):
             click.echo(line)

@@ -166,7 +166,8 @@ class PackageBuilder(ProfileParts):
         module = m.Module(id=d["id"], number=d.get("number", position), title=d.get("title", ""),
                           summary=d.get("summary", ""), duration_minutes=d.get("duration_minutes", 0),
                           objectives=tuple(d.get("objectives", [])), content_notes=tuple(d.get("content_notes", [])),
-                          pages=tuple(pages), activity=activity, quiz=quiz, related=tuple(d.get("related", [])))
+                          pages=tuple(pages), activity=activity, quiz=quiz, related=tuple(d.get("related", [])),
+                          confidence=d.get("confidence") or "")
         self._register(loaded, ("id",), "module", module, item_id=folder)
         return module
 

@@ -160,6 +160,8 @@ class Module:
     activity: Activity
     quiz: Quiz
     related: tuple[str, ...]
+    #: The module's statement in the pre- and post-course confidence self-assessment (may be empty).
+    confidence: str = ""
 
     @property
     def words(self) -> int:

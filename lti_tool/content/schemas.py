@@ -73,6 +73,8 @@ class ModuleSchema(Strict):
     activity = FileName(".md", required=True)
     quiz = FileName(".yaml", required=True)
     related = fields.List(RefTarget(), load_default=list)
+    #: One plain-words statement for the learner's confidence self-assessment ("... to <statement>").
+    confidence = Text(required=False, load_default="")
 
 
 class PageFrontSchema(Strict):

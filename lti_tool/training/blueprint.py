@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from . import timing as _timing  # noqa: F401  (the model is part of the schema)
 from . import (views_certificates, views_dashboard, views_exports, views_manual, views_module, views_pdf,
-               views_picker, views_quiz, views_stats, views_time)
+               views_picker, views_quiz, views_selfassess, views_stats, views_time)
 
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -48,6 +48,9 @@ _RULES = (
     ("/certificates/<int:cert_id>/revoke", "certificate_revoke", views_certificates.revoke, POST),
     ("/extra-time", "extra_time", views_time.extra_time, BOTH),
     ("/cartridge.imscc", "cartridge", views_exports.cartridge, GET),
+    # confidence self-assessment before and after the course (trainers see totals only)
+    ("/self-assessment", "self_assessment", views_selfassess.self_assessment, BOTH),
+    ("/self-assessment/summary", "self_assessment_summary", views_selfassess.self_assessment_summary, GET),
     # question statistics
     ("/stats", "stats_index", views_stats.stats_index, GET),
     ("/stats/<module_id>", "stats", views_stats.stats, GET),

@@ -126,6 +126,8 @@ def journeys(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         "stats": f"/training/stats/{M1}?ltik={trainer}",
         "certificates": f"/training/certificates?ltik={trainer}",
         "extra time": f"/training/extra-time?ltik={trainer}",
+        "self-assessment": f"/training/self-assessment?ltik={ana}",
+        "self-assessment summary": f"/training/self-assessment/summary?ltik={trainer}",
         "case exercise": f"/assessment/training/cases/c01-daniel?ltik={world.session('l3')}",
         "case exercise result": f"{case_url}/result?ltik={l4}",
         "link not set up": f"/lti/home?ltik={world.session('l3', custom={}, link=False)}",
