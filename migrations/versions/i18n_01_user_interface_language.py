@@ -2,7 +2,7 @@
 language their platform sent when they chose it, so a later change of language in the platform wins again)
 
 Revision ID: i18n01
-Revises: learning_c1
+Revises: consistency_1
 Create Date: 2026-12-02 09:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i18n01'
-down_revision = 'learning_c1'
+down_revision = 'consistency_1'
 branch_labels = None
 depends_on = None
 
