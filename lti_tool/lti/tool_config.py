@@ -78,6 +78,15 @@ def platform_hosts(*urls: str | None, extra: str | None = None) -> frozenset[str
     return frozenset(hosts)
 
 
+#: The issuer and client_id columns hold 400 characters.
+MAX_KEY_LENGTH = 400
+
+
+def _storable(value: str) -> bool:
+    """Whether a lookup key could be stored at all (login parameters come from anyone, unsigned)."""
+    return isinstance(value, str) and len(value) <= MAX_KEY_LENGTH and "\x00" not in value
+
+
 class PlatformDirectory:
     """Process-wide cache of platforms, one entry per lookup key, each read by an indexed query.
 
@@ -146,6 +155,8 @@ class PlatformDirectory:
 
     def find(self, issuer: str, client_id: str | None) -> PlatformInfo | None:
         """Find a platform by issuer and client_id; without client_id only when the issuer is unambiguous."""
+        if not _storable(issuer) or (client_id and not _storable(client_id)):
+            return None  # no registration can hold it (NUL bytes, longer than the columns): never ask the database
         if not client_id:
             clients = self._clients(issuer)
             return self.find(issuer, clients[0][1]) if len(clients) == 1 else None

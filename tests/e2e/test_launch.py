@@ -247,3 +247,12 @@ def test_concurrent_first_launches_of_one_new_user_give_one_row_and_no_error(con
     with tool.app.app_context():
         assert db.session.query(LtiUser).count() == len(users)
         assert db.session.query(Context).count() == 1
+
+
+def test_login_keys_no_registration_could_hold_never_reach_the_database(connected, browser):
+    """NUL bytes (PostgreSQL refuses them in text) and over-long issuers are unknown platforms, not 500s."""
+    tool, platform, cid, dep = connected
+    for iss, client_id in (("https://lms.example\x00", cid), (platform.issuer, "c\x00"), ("https://" + "x" * 500, cid)):
+        params = {"iss": iss, "login_hint": "1", "target_link_uri": tool.url + "/lti/launch", "client_id": client_id}
+        refused = browser.get(tool.url + "/lti/login", params=params, allow_redirects=False)
+        assert refused.status_code == 403 and "unknown_platform" in refused.text, (repr(iss), refused.status_code)
