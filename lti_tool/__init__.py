@@ -57,6 +57,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, 
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    from . import i18n
+
+    i18n.compile_catalogues()  # messages.mo from messages.po where missing or older (not kept in git)
     babel.init_app(app, locale_selector=_select_locale)
     if database_url.startswith("sqlite"):
         _tune_sqlite(app)
@@ -76,6 +79,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, env: Mapping[str, 
     from .web import assets
 
     assets.init_app(app)
+    i18n.init_app(app)
     register_error_handlers(app)
 
     _init_features(app)
@@ -106,14 +110,10 @@ def _init_features(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
-    from flask import g, has_request_context, request
+    """The interface language of this request (see :mod:`lti_tool.i18n`); English outside a request."""
+    from .i18n import select_locale
 
-    if not has_request_context():  # command-line messages, and the launch flow run by the WSGI fast path
-        return getattr(g, "locale", None) or "en"
-    lang = request.args.get("lang") or getattr(g, "locale", None)
-    if lang:
-        return lang
-    return request.accept_languages.best_match(["en", "pt", "it", "fr", "ar"]) or "en"
+    return select_locale()
 
 
 #: A pooled connection idle longer than this is pinged before use (servers and proxies drop idle ones).

@@ -1,5 +1,7 @@
 """Wording checks for evidence notes: gentle warnings, never blocking, never stored.
 
+The word lists, in every partner language, are in :mod:`lti_tool.wordlists`.
+
 * Special-category and offence words (DP-2): religion, ethnicity, politics, offence details.
 * Character words: a note should describe behaviour and situations, not the person's character.
 """
@@ -9,22 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import wordlists
+
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
 
-#: Stems that suggest special-category or offence data (DP-2). Matched at the start of a word.
-SPECIAL_CATEGORY_STEMS = (
-    "religio", "muslim", "islam", "christian", "jew", "jewish", "hindu", "sikh", "buddhis", "catholic",
-    "protestant", "mosque", "church", "synagogue", "ethnic", "race", "racial", "nationalit", "politic",
-    "party member", "leftist", "rightist", "conviction", "convicted", "offence", "offense", "sentence for",
-    "jihad", "ideolog", "sexual orientation", "gay", "lesbian",
-)
+#: English stems that suggest special-category or offence data (DP-2). Matched at the start of a word.
+SPECIAL_CATEGORY_STEMS = wordlists.SPECIAL_CATEGORY_STEMS["en"]
 
-#: Words that judge character rather than describe behaviour.
-CHARACTER_WORDS = (
-    "lazy", "manipulative", "aggressive", "dangerous", "liar", "dishonest", "untrustworthy", "fanatic",
-    "fanatical", "radical", "extremist", "terrorist", "evil", "violent person", "unmotivated", "hopeless case",
-    "psychopath", "sociopath", "narcissist", "deviant", "weak", "stupid", "difficult person", "troublemaker",
-)
+#: English words that judge character rather than describe behaviour.
+CHARACTER_WORDS = wordlists.CHARACTER_WORDS["en"]
+
+#: The same checks in every partner language (a note may be written in any of them): (language, entry).
+_ALL_STEMS = wordlists.all_words(wordlists.SPECIAL_CATEGORY_STEMS)
+_ALL_CHARACTER = wordlists.all_words(wordlists.CHARACTER_WORDS)
 
 
 @dataclass(frozen=True)
@@ -40,14 +39,16 @@ def _norm(text: str) -> str:
 
 
 def scan(text: str) -> list[Flag]:
-    """Return the flagged words in a note (each at most once)."""
+    """Return the flagged words in a note (each at most once), in any of the partners' languages."""
     norm = " " + _norm(text) + " "
     flags: list[Flag] = []
-    for stem in SPECIAL_CATEGORY_STEMS:
-        if re.search(r"\s" + re.escape(stem), norm):
-            flags.append(Flag(stem, "special_category"))
-    for word in CHARACTER_WORDS:
-        if re.search(r"\s" + re.escape(word) + r"\s", norm):
+    for lang, stem in _ALL_STEMS:
+        before = "" if lang in wordlists.INFIX_LANGUAGES else r"\s"
+        if re.search(before + re.escape(stem), norm):
+            flags.append(Flag(stem.strip(), "special_category"))
+    for lang, word in _ALL_CHARACTER:
+        pattern = re.escape(word) if lang in wordlists.INFIX_LANGUAGES else r"\s" + re.escape(word) + r"\s"
+        if re.search(pattern, norm):
             flags.append(Flag(word, "character"))
     return flags
 

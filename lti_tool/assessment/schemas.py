@@ -13,6 +13,7 @@ import functools
 from typing import Any, Mapping
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from . import instrument as inst
@@ -105,6 +106,12 @@ def draft_from_answers(answers: Mapping[str, Mapping[str, Any]], occasion: Mappi
     return draft
 
 
+# The schema class is built once and used in every language: its messages are lazy (translated when shown).
+_REQUIRED = {"required": _l("Choose an answer."), "null": _l("Choose an answer.")}
+_ONE_OF = _l("Choose one of the answers offered.")
+_TOO_LONG = _l("This text is too long: write at most {max} characters.")
+
+
 @functools.lru_cache(maxsize=8)
 def _answers_schema(need_values: tuple[str, ...], strength_values: tuple[str, ...], view_values: tuple[str, ...],
                     agreement_values: tuple[str, ...], discussed_values: tuple[str, ...],
@@ -112,14 +119,18 @@ def _answers_schema(need_values: tuple[str, ...], strength_values: tuple[str, ..
     class DomainAnswersSchema(Schema):
         """One domain's answers; evidence is required for need >= 2 or a clear strength."""
 
-        need = fields.String(required=True, validate=validate.OneOf(need_values))
-        strength = fields.String(required=True, validate=validate.OneOf(strength_values))
-        evidence_note = fields.String(load_default="", validate=validate.Length(max=TEXT_LIMIT))
-        information_sources = fields.List(fields.String(validate=validate.OneOf(sources)), load_default=list)
-        client_view = fields.String(required=True, validate=validate.OneOf(view_values))
-        client_view_text = fields.String(load_default="", validate=validate.Length(max=TEXT_LIMIT))
-        agreement = fields.String(load_default="", validate=validate.OneOf(("",) + agreement_values))
-        discussed = fields.String(required=True, validate=validate.OneOf(discussed_values))
+        need = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(need_values, error=_ONE_OF))
+        strength = fields.String(required=True, error_messages=_REQUIRED,
+                                 validate=validate.OneOf(strength_values, error=_ONE_OF))
+        evidence_note = fields.String(load_default="", validate=validate.Length(max=TEXT_LIMIT, error=_TOO_LONG))
+        information_sources = fields.List(fields.String(validate=validate.OneOf(sources, error=_ONE_OF)),
+                                          load_default=list)
+        client_view = fields.String(required=True, error_messages=_REQUIRED,
+                                    validate=validate.OneOf(view_values, error=_ONE_OF))
+        client_view_text = fields.String(load_default="", validate=validate.Length(max=TEXT_LIMIT, error=_TOO_LONG))
+        agreement = fields.String(load_default="", validate=validate.OneOf(("",) + agreement_values, error=_ONE_OF))
+        discussed = fields.String(required=True, error_messages=_REQUIRED,
+                                  validate=validate.OneOf(discussed_values, error=_ONE_OF))
         key_strength = fields.Boolean(load_default=False)
         priority = fields.Boolean(load_default=False)
         declined_note = fields.String(load_default="", validate=validate.Length(max=TEXT_LIMIT))

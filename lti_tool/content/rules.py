@@ -5,10 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable
 
+from ..wordlists import INFIX_LANGUAGES, STIGMA_LABEL_STEMS, all_words
+
 Report = Callable[[tuple[Any, ...], str], None]
 
 FORBIDDEN_FIELD_PARTS = ("score", "total", "risk", "level_of_risk", "weight", "average")
-FORBIDDEN_LABEL_WORDS = re.compile(r"\b(risk|danger|dangerous|threat|radical|extremist|terrorist)\w*", re.IGNORECASE)
+#: DP-17: words a scale label must not contain, in every partner language (see lti_tool.wordlists).
+FORBIDDEN_LABEL_WORDS = re.compile(
+    r"(?:\b(?:%s)|(?:%s))\w*" % (
+        "|".join(re.escape(w) for lang, w in all_words(STIGMA_LABEL_STEMS) if lang not in INFIX_LANGUAGES),
+        "|".join(re.escape(w) for lang, w in all_words(STIGMA_LABEL_STEMS) if lang in INFIX_LANGUAGES)),
+    re.IGNORECASE)
 #: Values a translation must keep exactly as in the source file (everything else is text).
 NON_TEXT_KEYS = frozenset({
     "id", "type", "number", "correct", "answer", "points", "pass_mark", "max", "keep", "time_limit_minutes",

@@ -32,6 +32,8 @@ class LaunchRequest:
     message: str
     #: Canvas profile: the placement launched from (``link_selection``, ``course_navigation``...).
     placement: str | None = None
+    #: The user's language as the platform sends it in ``launch_presentation.locale`` (default ``en``).
+    locale: str | None = None
 
     @property
     def is_deep_link(self) -> bool:
@@ -76,7 +78,7 @@ def build_id_token_claims(platform: DevPlatform, launch: LaunchRequest, nonce: s
         Claim.LAUNCH_PRESENTATION.value: {
             "document_target": "iframe",
             "return_url": platform.url(f"/return?course={course.course_id}"),
-            "locale": "en",
+            "locale": launch.locale or "en",
         },
         Claim.TOOL_PLATFORM.value: {
             "guid": platform.issuer,

@@ -132,6 +132,7 @@ class Browser:
         link: str | None = None,
         message: str = "resource",
         placement: str | None = None,
+        locale: str | None = None,
     ) -> requests.Response:
         """Walk platform launch → tool login → platform auth → tool launch; return the last response.
 
@@ -139,7 +140,8 @@ class Browser:
         Without ``deployment_id`` the platform picks the tool's deployment for ``course`` (Canvas: the
         most specific install). ``placement`` (Canvas profile) launches from a derived placement such
         as ``course_navigation`` or ``link_selection``. A refused launch (pending tool, not installed,
-        no such placement...) is the platform's own 400 text answer.
+        no such placement...) is the platform's own 400 text answer. ``locale`` is the user's language the
+        platform sends (``launch_presentation.locale``, default ``en``).
         """
         params = {"client_id": client_id, "course": course, "user": user, "message": message}
         if deployment_id:
@@ -148,6 +150,8 @@ class Browser:
             params["link"] = link
         if placement:
             params["placement"] = placement
+        if locale:
+            params["locale"] = locale
         first = self.get(platform_url.rstrip("/") + "/launch", params=params)
         return self.follow_forms(first)
 

@@ -67,7 +67,10 @@ def resolve_launch(platform: DevPlatform, values: dict[str, Any]) -> LaunchReque
         link = next((lnk for lnk in links if lnk.link_id == values["link"]), None)
         if link is None:
             return f"link {values['link']!r} is not a link of {course_id} for this tool"
-    return LaunchRequest(client, deployment_id, course_id, user, link, message, placement)
+    locale = values.get("locale") or None
+    if locale and (len(locale) > 35 or not all(ch.isalnum() or ch in "-_" for ch in locale)):
+        return f"locale {locale!r} is not a language tag"
+    return LaunchRequest(client, deployment_id, course_id, user, link, message, placement, locale)
 
 
 @bp.get("/launch")
@@ -86,6 +89,7 @@ def launch() -> Response:
             "link": resolved.link.link_id if resolved.link else None,
             "message": resolved.message,
             "placement": resolved.placement,
+            "locale": resolved.locale,
         },
         salt=HINT_SALT,
     )
@@ -137,6 +141,7 @@ def _check_auth_request(platform: DevPlatform, values: dict[str, str]) -> Launch
             "link": hint["link"],
             "message": hint["message"],
             "placement": hint.get("placement"),
+            "locale": hint.get("locale"),
         },
     )
     return resolved

@@ -57,7 +57,7 @@ class HotStore:
         self._next_sweep = 0.0
         self._load_session = (
             "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
-            "u.platform_id, p.active FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
+            "u.platform_id, p.active, u.ui_locale, u.ui_locale_under FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
             f"JOIN lti_platform p ON p.id = u.platform_id WHERE s.id = {ph}")
         # The same, with the learner's progress in one module and the percent of their quiz attempt that
         # counts: a module page needs all three, in one round trip.
@@ -229,7 +229,7 @@ class HotStore:
                                      row[13])
         return {"id": row[0], "user_id": row[1], "context_id": row[2], "resource_link_id": row[3], "role": row[4],
                 "message_type": row[5], "data": data or {}, "expires_at": expires.replace(tzinfo=dt.timezone.utc),
-                "platform_id": row[8], "active": bool(row[9])}
+                "platform_id": row[8], "active": bool(row[9]), "ui_locale": row[10], "ui_locale_under": row[11]}
 
     def insert_session(self, session: dict[str, Any]) -> None:
         """Insert a launch session on its own (autocommitted); used with the Redis state store."""

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
+from flask_babel import lazy_gettext as _l
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 
@@ -194,35 +195,36 @@ class StrictMessageLaunch(MessageLaunch):
     def validate_jwt_format(self) -> "StrictMessageLaunch":
         token = self._params.get("id_token")
         if not token:
-            raise MissingClaim("The launch has no id_token.", code="missing_id_token")
+            raise MissingClaim(_l("The launch has no id_token."), code="missing_id_token")
         if not isinstance(token, str):
-            raise InvalidToken("The id_token is not text.", code="malformed_jwt")
+            raise InvalidToken(_l("The id_token is not text."), code="malformed_jwt")
         if len(token) > MAX_ID_TOKEN_BYTES:
-            raise InvalidToken("The id_token is larger than any real launch.", code="token_too_large", status=413)
+            raise InvalidToken(_l("The id_token is larger than any real launch."), code="token_too_large", status=413)
         parts = token.split(".")
         if len(parts) != 3:
-            raise InvalidToken("The id_token is not a signed JWT (it must have three parts).", code="malformed_jwt")
+            raise InvalidToken(_l("The id_token is not a signed JWT (it must have three parts)."), code="malformed_jwt")
         try:
             header, body = _b64json(parts[0]), _b64json(parts[1])
             _b64decode(parts[2], canonical=True)
         except (ValueError, binascii.Error, UnicodeError) as exc:
-            raise InvalidToken("The id_token cannot be decoded.", code="malformed_jwt") from exc
+            raise InvalidToken(_l("The id_token cannot be decoded."), code="malformed_jwt") from exc
         if not isinstance(header, dict) or not isinstance(body, dict):
-            raise InvalidToken("The id_token is not a JSON object.", code="malformed_jwt")
+            raise InvalidToken(_l("The id_token is not a JSON object."), code="malformed_jwt")
         alg = header.get("alg")
         if alg != "RS256":
             shown = repr(alg)[:40] if isinstance(alg, str) else "something other than a name"
-            raise InvalidToken(f"The id_token is signed with {shown}; only RS256 is accepted.", code="alg_not_allowed")
+            raise InvalidToken(_l("The id_token is signed with %(alg)s; only RS256 is accepted.", alg=shown),
+                               code="alg_not_allowed")
         kid = header.get("kid")
         if kid is None or kid == "":
-            raise InvalidToken("The id_token header names no key (kid).", code="missing_kid")
+            raise InvalidToken(_l("The id_token header names no key (kid)."), code="missing_kid")
         if not isinstance(kid, str) or len(kid) > MAX_KID_LENGTH:
-            raise InvalidToken("The id_token header's key id (kid) is not a short text.", code="invalid_kid")
+            raise InvalidToken(_l("The id_token header's key id (kid) is not a short text."), code="invalid_kid")
         if "crit" in header:  # RFC 7515 4.1.11: extensions we do not understand make the token invalid
-            raise InvalidToken("The id_token header requires extensions (crit) this tool does not support.",
+            raise InvalidToken(_l("The id_token header requires extensions (crit) this tool does not support."),
                                code="unsupported_crit")
         if "typ" in header and not isinstance(header["typ"], str):
-            raise InvalidToken("The id_token header's type (typ) is not text.", code="invalid_header")
+            raise InvalidToken(_l("The id_token header's type (typ) is not text."), code="invalid_header")
         self._jwt = {"header": header, "body": body}
         self._token = token
         return self
@@ -236,28 +238,28 @@ class StrictMessageLaunch(MessageLaunch):
         elif isinstance(aud, list) and aud and all(isinstance(a, str) and a for a in aud):
             audiences = aud
         else:
-            raise MissingClaim("The id_token has no valid audience (aud).", code="missing_aud")
+            raise MissingClaim(_l("The id_token has no valid audience (aud)."), code="missing_aud")
         if "azp" in body and not isinstance(azp, str):
-            raise InvalidToken("The authorised party (azp) is not text.", code="azp_mismatch")
+            raise InvalidToken(_l("The authorised party (azp) is not text."), code="azp_mismatch")
         if len(audiences) > 1 and not azp:
-            raise InvalidToken("The id_token has several audiences but no authorised party (azp).", code="azp_required")
+            raise InvalidToken(_l("The id_token has several audiences but no authorised party (azp)."), code="azp_required")
         if azp is not None and azp not in audiences:
-            raise InvalidToken("The authorised party (azp) is not one of the audiences.", code="azp_mismatch")
+            raise InvalidToken(_l("The authorised party (azp) is not one of the audiences."), code="azp_mismatch")
         return azp or audiences[0]
 
     def validate_registration(self) -> "StrictMessageLaunch":
         iss = self.claims.get("iss")
         if not isinstance(iss, str) or not iss:
-            raise MissingClaim("The id_token has no issuer (iss).", code="missing_iss")
+            raise MissingClaim(_l("The id_token has no issuer (iss)."), code="missing_iss")
         client_id = self.get_client_id()
         info = self._directory.find(iss, client_id)
         if info is None or not info.active:
-            raise UnknownPlatform("No active registration for this issuer and client id.",
+            raise UnknownPlatform(_l("No active registration for this issuer and client id."),
                                   code="unknown_platform" if info is None else "platform_disabled")
         audiences = self.claims["aud"] if isinstance(self.claims["aud"], list) else [self.claims["aud"]]
         ours = set(self._directory.clients_of(iss))
         if any(a not in ours for a in audiences):
-            raise InvalidToken("The id_token is also addressed to audiences this tool does not trust.",
+            raise InvalidToken(_l("The id_token is also addressed to audiences this tool does not trust."),
                                code="untrusted_audience")
         self.platform, self.client_id = info, client_id
         # pylti1p3's registration object, used later for AGS/NRPS calls.
@@ -271,67 +273,68 @@ class StrictMessageLaunch(MessageLaunch):
         try:
             _, key = self._keys.get(self.platform.key_set_url, kid)
         except KeyError as exc:
-            raise InvalidToken("The id_token is signed with a key the platform does not publish.",
+            raise InvalidToken(_l("The id_token is signed with a key the platform does not publish."),
                                code="unknown_kid") from exc
         except KeySetError as exc:
-            raise InvalidToken(f"The platform's public keys could not be read: {exc}.", code="platform_keys_unavailable",
+            raise InvalidToken(_l("The platform's public keys could not be read: %(reason)s.", reason=str(exc)),
+                               code="platform_keys_unavailable",
                                status=502) from exc
         signing_input, _, signature = self._token.rpartition(".")
         try:
             key.verify(_b64decode(signature), signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
         except (InvalidSignature, ValueError, binascii.Error, UnicodeEncodeError) as exc:
-            raise InvalidToken("The id_token signature does not match the platform's key.", code="bad_signature") from exc
+            raise InvalidToken(_l("The id_token signature does not match the platform's key."), code="bad_signature") from exc
         body, now, skew = self.claims, time.time(), self._policy.clock_skew
         for claim in ("exp", "iat"):
             if claim not in body:
-                raise MissingClaim(f"The id_token has no {claim!r} claim.", code=f"missing_{claim}")
+                raise MissingClaim(_l("The id_token has no “%(claim)s” claim.", claim=claim), code=f"missing_{claim}")
             if not _is_number(body[claim]):
-                raise InvalidToken(f"The id_token {claim!r} claim is not a number.", code="invalid_jwt")
+                raise InvalidToken(_l("The id_token “%(claim)s” claim is not a number.", claim=claim), code="invalid_jwt")
         if "nbf" in body and not _is_number(body["nbf"]):
-            raise InvalidToken("The id_token 'nbf' claim is not a number.", code="invalid_jwt")
+            raise InvalidToken(_l("The id_token “%(claim)s” claim is not a number.", claim="nbf"), code="invalid_jwt")
         if body["exp"] <= now - skew:
-            raise StaleLaunch("The id_token has expired.", code="expired")
+            raise StaleLaunch(_l("The id_token has expired."), code="expired")
         if body["iat"] > now + skew or body.get("nbf", 0) > now + skew:
-            raise InvalidToken("The id_token is not valid yet (issued in the future).", code="not_yet_valid")
+            raise InvalidToken(_l("The id_token is not valid yet (issued in the future)."), code="not_yet_valid")
         if now - body["iat"] > self._policy.max_age + skew:
-            raise StaleLaunch("The id_token was issued too long ago.", code="too_old")
+            raise StaleLaunch(_l("The id_token was issued too long ago."), code="too_old")
         if body.get("iss") != self.platform.issuer:
-            raise InvalidToken("The id_token issuer does not match.", code="wrong_iss")
+            raise InvalidToken(_l("The id_token issuer does not match."), code="wrong_iss")
         audiences = body["aud"] if isinstance(body["aud"], list) else [body["aud"]]
         if self.client_id not in audiences:
-            raise InvalidToken("The id_token is not addressed to this tool.", code="wrong_aud")
+            raise InvalidToken(_l("The id_token is not addressed to this tool."), code="wrong_aud")
         nonce = body.get("nonce")
         if nonce is None or nonce == "":
-            raise MissingClaim("The id_token has no nonce.", code="missing_nonce")
+            raise MissingClaim(_l("The id_token has no nonce."), code="missing_nonce")
         if not isinstance(nonce, str) or len(nonce) > MAX_NONCE_LENGTH or not nonce.isascii():
-            raise InvalidToken("The id_token nonce is not one this tool could have sent.", code="invalid_nonce")
+            raise InvalidToken(_l("The id_token nonce is not one this tool could have sent."), code="invalid_nonce")
         return self
 
     def diagnose_state(self, state: str | None) -> None:
         """Explain why consuming the state failed; always raises."""
         if not state:
-            raise StateMismatch("The launch has no state.", code="missing_state")
+            raise StateMismatch(_l("The launch has no state."), code="missing_state")
         if not is_token_shaped(state):
-            raise StateMismatch("The launch state is unknown or expired.", code="unknown_state")
+            raise StateMismatch(_l("The launch state is unknown or expired."), code="unknown_state")
         record = self._states.peek(state)
         if record is None:
             if self._states.was_used(state):
-                raise StaleLaunch("This launch was already used.", code="replayed")
-            raise StateMismatch("The launch state is unknown or expired.", code="unknown_state")
+                raise StaleLaunch(_l("This launch was already used."), code="replayed")
+            raise StateMismatch(_l("The launch state is unknown or expired."), code="unknown_state")
         if not hmac.compare_digest(record.nonce, self.claims.get("nonce", "")):
-            raise InvalidToken("The id_token nonce does not belong to this login.", code="nonce_mismatch")
+            raise InvalidToken(_l("The id_token nonce does not belong to this login."), code="nonce_mismatch")
         if self.platform is None or record.platform_id != self.platform.id:
-            raise StateMismatch("The launch comes from another platform than the login.", code="state_platform_mismatch")
+            raise StateMismatch(_l("The launch comes from another platform than the login."), code="state_platform_mismatch")
         self.state_record = record
-        raise StateMismatch("This browser did not start the login.", code="state_not_bound")
+        raise StateMismatch(_l("This browser did not start the login."), code="state_not_bound")
 
     def validate_deployment(self) -> "StrictMessageLaunch":
         assert self.platform is not None
         deployment_id = self.claims.get(c.CLAIM_DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
-            raise MissingClaim("The id_token has no deployment_id.", code="missing_deployment_id")
+            raise MissingClaim(_l("The id_token has no deployment_id."), code="missing_deployment_id")
         if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH:
-            raise InvalidToken("The deployment_id is longer than any platform sends.", code="invalid_deployment_id")
+            raise InvalidToken(_l("The deployment_id is longer than any platform sends."), code="invalid_deployment_id")
         found = self.platform.deployments.get(deployment_id)
         if found is None:
             # The signature is good, so the platform itself says this deployment exists (a new Canvas install).
@@ -339,7 +342,7 @@ class StrictMessageLaunch(MessageLaunch):
         if found[2]:
             raise PendingDeployment(deployment_id, self.platform.id, self.platform.name)
         if not found[1]:
-            raise UnknownDeployment("This deployment is switched off in the tool.", code="deployment_disabled")
+            raise UnknownDeployment(_l("This deployment is switched off in the tool."), code="deployment_disabled")
         return self
 
     def validate_claim_types(self) -> "StrictMessageLaunch":
@@ -348,32 +351,33 @@ class StrictMessageLaunch(MessageLaunch):
         context = body.get(c.CLAIM_CONTEXT)
         if context is not None:
             if not isinstance(context, dict) or ("id" in context and not _is_id(context["id"])):
-                raise MissingClaim("The context claim is not an object with a short text id.", code="invalid_context")
+                raise MissingClaim(_l("The context claim is not an object with a short text id."), code="invalid_context")
         for claim in ("name", "given_name", "family_name", "locale"):
             if claim in body and body[claim] is not None and not isinstance(body[claim], str):
-                raise MissingClaim(f"The {claim!r} claim is not text.", code="invalid_user_claim")
+                raise MissingClaim(_l("The “%(claim)s” claim is not text.", claim=claim), code="invalid_user_claim")
         for claim in (c.CLAIM_CUSTOM, c.CLAIM_LAUNCH_PRESENTATION):
             if body.get(claim) is not None and not isinstance(body[claim], dict):
-                raise MissingClaim(f"The {claim.rsplit('/', 1)[-1]} claim is not an object.", code="invalid_claim")
+                raise MissingClaim(_l("The “%(claim)s” claim is not an object.", claim=claim.rsplit("/", 1)[-1]),
+                                   code="invalid_claim")
         ags = body.get(c.CLAIM_AGS)
         if ags is not None:
             if not isinstance(ags, dict):
-                raise MissingClaim("The grade service claim (AGS endpoint) is not an object.", code="invalid_ags_claim")
+                raise MissingClaim(_l("The grade service claim (AGS endpoint) is not an object."), code="invalid_ags_claim")
             if "scope" in ags and not _str_list(ags["scope"]):
-                raise MissingClaim("The grade service scopes are not a list of text.", code="invalid_ags_claim")
+                raise MissingClaim(_l("The grade service scopes are not a list of text."), code="invalid_ags_claim")
             for key in ("lineitems", "lineitem"):
                 if ags.get(key) is not None and not _is_web_url(ags[key]):
-                    raise MissingClaim(f"The grade service {key} URL is not a web address of at most "
-                                       f"{MAX_URL_LENGTH} characters.", code="invalid_ags_claim")
+                    raise MissingClaim(_l("The grade service %(key)s URL is not a web address of at most %(n)s characters.",
+                                          key=key, n=MAX_URL_LENGTH), code="invalid_ags_claim")
                 if ags.get(key) is not None:
                     self._check_service_host(ags[key], "grade service")
         nrps = body.get(c.CLAIM_NRPS)
         if nrps is not None:
             if not isinstance(nrps, dict) or not _is_web_url(nrps.get("context_memberships_url")):
-                raise MissingClaim("The names and roles service claim has no usable context_memberships_url.",
+                raise MissingClaim(_l("The names and roles service claim has no usable context_memberships_url."),
                                    code="invalid_nrps_claim")
             if "service_versions" in nrps and not _str_list(nrps["service_versions"]):
-                raise MissingClaim("The names and roles service versions are not a list of text.",
+                raise MissingClaim(_l("The names and roles service versions are not a list of text."),
                                    code="invalid_nrps_claim")
             self._check_service_host(nrps["context_memberships_url"], "names and roles service")
         return self
@@ -382,55 +386,56 @@ class StrictMessageLaunch(MessageLaunch):
         """Service URLs stay with their platform: the tool will send its access tokens there."""
         if self.platform is not None and not self.platform.serves(url):
             host = urlsplit(url).hostname
-            raise InvalidToken(f"The {what} URL is on {host}, which is not one of this platform's registered hosts. "
-                               "An administrator can add it with `flask --app wsgi lti platform hosts`.",
+            raise InvalidToken(_l("The %(what)s URL is on %(host)s, which is not one of this platform's registered hosts. "
+                                  "An administrator can add it with %(command)s.", what=what, host=host,
+                                  command="flask --app wsgi lti platform hosts"),
                                code="foreign_service_url", status=400)
 
     def validate_message(self) -> "StrictMessageLaunch":
         body = self.claims
         message_type = body.get(c.CLAIM_MESSAGE_TYPE)
         if not message_type:
-            raise MissingClaim("The id_token has no message_type.", code="missing_message_type")
+            raise MissingClaim(_l("The id_token has no message_type."), code="missing_message_type")
         if not isinstance(message_type, str):
-            raise MissingClaim("The id_token message_type is not text.", code="invalid_message_type")
+            raise MissingClaim(_l("The id_token message_type is not text."), code="invalid_message_type")
         if message_type not in SUPPORTED_MESSAGES:
-            raise InvalidToken(f"This tool does not handle {message_type[:80]!r} messages.",
+            raise InvalidToken(_l("This tool does not handle “%(type)s” messages.", type=message_type[:80]),
                                code="unsupported_message_type", status=400)
         version = body.get(c.CLAIM_VERSION)
         if version is None:
-            raise MissingClaim("The id_token has no LTI version.", code="missing_version")
+            raise MissingClaim(_l("The id_token has no LTI version."), code="missing_version")
         if version != c.LTI_VERSION:
             shown = repr(version)[:40] if isinstance(version, str) else "not text"
-            raise InvalidToken(f"LTI version {shown} is not 1.3.0.", code="wrong_version", status=400)
+            raise InvalidToken(_l("LTI version %(version)s is not 1.3.0.", version=shown), code="wrong_version", status=400)
         roles = body.get(c.CLAIM_ROLES)
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise MissingClaim("The id_token has no roles claim (an empty list is fine).", code="missing_roles")
+            raise MissingClaim(_l("The id_token has no roles claim (an empty list is fine)."), code="missing_roles")
         sub = body.get("sub")
         if not isinstance(sub, str) or not sub or len(sub) > 255:
-            raise MissingClaim("The id_token has no user (sub).", code="missing_sub")
+            raise MissingClaim(_l("The id_token has no user (sub)."), code="missing_sub")
         target = body.get(c.CLAIM_TARGET_LINK_URI)
         if not isinstance(target, str) or not target or len(target) > MAX_URL_LENGTH:
-            raise MissingClaim("The id_token has no target_link_uri.", code="missing_target_link_uri")
+            raise MissingClaim(_l("The id_token has no target_link_uri."), code="missing_target_link_uri")
         if not (target == self._policy.base_url or target.startswith(self._policy.base_url + "/")):
-            raise InvalidToken("The target_link_uri does not point at this tool.", code="foreign_target_link_uri")
+            raise InvalidToken(_l("The target_link_uri does not point at this tool."), code="foreign_target_link_uri")
         if message_type == c.MessageType.RESOURCE_LINK:
             link = body.get(c.CLAIM_RESOURCE_LINK)
             if not isinstance(link, dict) or not link.get("id"):
-                raise MissingClaim("The id_token has no resource_link id.", code="missing_resource_link")
+                raise MissingClaim(_l("The id_token has no resource_link id."), code="missing_resource_link")
             if not _is_id(link["id"]):
-                raise MissingClaim("The resource_link id is not a short text.", code="invalid_resource_link")
+                raise MissingClaim(_l("The resource_link id is not a short text."), code="invalid_resource_link")
         else:
             settings = body.get(c.CLAIM_DL_SETTINGS)
             if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
-                raise MissingClaim("The deep-linking request has no deep_link_return_url.",
+                raise MissingClaim(_l("The deep-linking request has no deep_link_return_url."),
                                    code="missing_deep_link_return_url")
             if not _is_web_url(settings["deep_link_return_url"]):
-                raise MissingClaim("The deep_link_return_url is not a web address.",
+                raise MissingClaim(_l("The deep_link_return_url is not a web address."),
                                    code="invalid_deep_link_return_url")
             if not _str_list(settings.get("accept_types")):
-                raise MissingClaim("The deep-linking request has no accept_types.", code="missing_accept_types")
+                raise MissingClaim(_l("The deep-linking request has no accept_types."), code="missing_accept_types")
             if not _str_list(settings.get("accept_presentation_document_targets")):
-                raise MissingClaim("The deep-linking request has no accept_presentation_document_targets.",
+                raise MissingClaim(_l("The deep-linking request has no accept_presentation_document_targets."),
                                    code="missing_document_targets")
         self.validate_claim_types()
         try:  # pylti1p3's own message validators as a second line

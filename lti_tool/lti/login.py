@@ -7,6 +7,7 @@ import secrets
 from typing import Any, Mapping
 from urllib.parse import quote_plus
 
+from flask_babel import lazy_gettext as _l
 from pylti1p3.oidc_login import OIDCLogin
 
 from .errors import InvalidToken, MissingClaim, UnknownDeployment, UnknownPlatform
@@ -61,16 +62,17 @@ class StrictOIDCLogin(OIDCLogin):
         """Check the request, store the state and build the platform's authorization URL."""
         for key, value in self._params.items():
             if len(value) > MAX_PARAM_LENGTH:
-                raise InvalidToken(f"The login parameter {key} is too long.", code="param_too_long", status=413)
+                raise InvalidToken(_l("The login parameter %(key)s is too long.", key=key), code="param_too_long",
+                                   status=413)
         for key in ("iss", "login_hint", "target_link_uri"):
             if not self._params.get(key):
-                raise MissingClaim(f"The login request has no {key}.", code=f"missing_{key}")
+                raise MissingClaim(_l("The login request has no %(key)s.", key=key), code=f"missing_{key}")
         target = self._params["target_link_uri"]
         if not (target == self._base_url or target.startswith(self._base_url + "/")):
-            raise InvalidToken("The target_link_uri does not point at this tool.", code="foreign_target_link_uri")
+            raise InvalidToken(_l("The target_link_uri does not point at this tool."), code="foreign_target_link_uri")
         info = self._directory.find(self._params["iss"], self._params.get("client_id"))
         if info is None or not info.active:
-            raise UnknownPlatform("No active registration for this issuer and client id.",
+            raise UnknownPlatform(_l("No active registration for this issuer and client id."),
                                   code="unknown_platform" if info is None else "platform_disabled")
         # pylti1p3's own lookup must agree (it goes through the same database-backed tool config).
         self._registration = self.validate_oidc_login()
@@ -80,7 +82,7 @@ class StrictOIDCLogin(OIDCLogin):
             # created it (Canvas tells the tool of a new install no other way). A disabled one stops here.
             found = info.deployments.get(deployment_id)
             if found is not None and not found[1] and not found[2]:
-                exc = UnknownDeployment("This deployment is switched off in the tool.", code="deployment_disabled")
+                exc = UnknownDeployment(_l("This deployment is switched off in the tool."), code="deployment_disabled")
                 exc.product, exc.platform_id = info.product, info.id
                 raise exc
         self.platform = info

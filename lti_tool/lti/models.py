@@ -127,6 +127,10 @@ class LtiUser(Base):
     name: Mapped[Optional[str]] = mapped_column(String(200))
     #: Preferred locale from the launch, e.g. "pt-PT".
     locale: Mapped[Optional[str]] = mapped_column(String(20))
+    #: The interface language the person chose in the tool's language switcher (None: follow the platform).
+    ui_locale: Mapped[Optional[str]] = mapped_column(String(20))
+    #: The platform's locale when they chose it: once the platform sends another, the platform's wins again.
+    ui_locale_under: Mapped[Optional[str]] = mapped_column(String(35))
     created_at: Mapped[created_at]
 
 

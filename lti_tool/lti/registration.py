@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..db import utcnow
@@ -103,9 +104,9 @@ def _check_public_url(url: str, what: str) -> None:
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("https", "http") or not parts.hostname or len(url) > MAX_URL_LENGTH:
-        raise RegistrationError(f"The {what} is not a web address.", code="bad_url")
+        raise RegistrationError(_l("The platform's %(what)s is not a web address.", what=what), code="bad_url")
     if parts.scheme != "https" and _policy().require_https:
-        raise RegistrationError(f"The {what} must use https.", code="insecure_url")
+        raise RegistrationError(_l("The platform's %(what)s must use https.", what=what), code="insecure_url")
 
 
 def _policy() -> OutboundPolicy:
@@ -120,18 +121,24 @@ def _outbound_error(exc: requests.RequestException, what: str) -> RegistrationEr
     """A registration error for a failed request; it never quotes what the remote server sent."""
     reason = describe(exc)
     if isinstance(exc, AddressRefused):
-        return RegistrationError(f"The {what} points at a private or local address, which this tool refuses.",
+        return RegistrationError(_l("The platform's %(what)s points at a private or local address, which this tool "
+                                    "refuses.", what=what),
                                  code="private_address", status=400)
     if isinstance(exc, RedirectRefused):
-        return RegistrationError(f"The {what} answered with a redirect, which this tool does not follow.",
+        return RegistrationError(_l("The platform's %(what)s answered with a redirect, which this tool does not follow.",
+                                    what=what),
                                  code="redirect_refused", status=502)
     if isinstance(exc, ResponseTooLarge):
-        return RegistrationError(f"The {what} is larger than any platform sends.", code="platform_error", status=502)
+        return RegistrationError(_l("The platform's %(what)s is larger than any platform sends.", what=what),
+                                 code="platform_error", status=502)
     if isinstance(exc, OutboundRefused):
-        return RegistrationError(f"The {what} is not a web address this tool may reach.", code=reason, status=400)
+        return RegistrationError(_l("The platform's %(what)s is not a web address this tool may reach.", what=what),
+                                 code=reason, status=400)
     if isinstance(exc, requests.Timeout):
-        return RegistrationError(f"The {what} did not answer in time.", code="platform_unreachable", status=502)
-    return RegistrationError(f"The {what} could not be fetched ({exc.__class__.__name__}).",
+        return RegistrationError(_l("The platform's %(what)s did not answer in time.", what=what),
+                                 code="platform_unreachable", status=502)
+    return RegistrationError(_l("The platform's %(what)s could not be fetched (%(error)s).", what=what,
+                                error=exc.__class__.__name__),
                              code="platform_unreachable", status=502)
 
 
@@ -143,13 +150,16 @@ def _get_json(http: GuardedSession, url: str, what: str) -> dict[str, Any]:
     except requests.RequestException as exc:
         raise _outbound_error(exc, what) from exc
     if resp.status_code != 200:
-        raise RegistrationError(f"The {what} answered HTTP {resp.status_code}.", code="platform_error", status=502)
+        raise RegistrationError(_l("The platform's %(what)s answered HTTP %(status)s.", what=what, status=resp.status_code),
+                                code="platform_error", status=502)
     try:
         data = resp.json()
     except ValueError as exc:
-        raise RegistrationError(f"The {what} is not JSON.", code="platform_error", status=502) from exc
+        raise RegistrationError(_l("The platform's %(what)s is not JSON.", what=what), code="platform_error",
+                                status=502) from exc
     if not isinstance(data, dict):
-        raise RegistrationError(f"The {what} is not a JSON object.", code="platform_error", status=502)
+        raise RegistrationError(_l("The platform's %(what)s is not a JSON object.", what=what), code="platform_error",
+                                status=502)
     return data
 
 
@@ -209,21 +219,22 @@ def run_registration(openid_configuration: str, registration_token: str | None, 
 
 def _run_registration(http: GuardedSession, openid_configuration: str, registration_token: str | None,
                       note: str | None) -> Platform:
-    config = _get_json(http, openid_configuration, "platform configuration")
+    config = _get_json(http, openid_configuration, "openid-configuration")
     issuer = config.get("issuer")
     if not isinstance(issuer, str) or not issuer or len(issuer) > 400:
-        raise RegistrationError("The platform configuration has no issuer.", code="bad_platform_config")
+        raise RegistrationError(_l("The platform configuration has no issuer."), code="bad_platform_config")
     iss_parts, conf_parts = urlsplit(issuer), urlsplit(openid_configuration)
     if (iss_parts.scheme, iss_parts.netloc) != (conf_parts.scheme, conf_parts.netloc) \
             or not openid_configuration.startswith(issuer.rstrip("/")):
-        raise RegistrationError("The platform configuration's issuer does not match its address.",
+        raise RegistrationError(_l("The platform configuration's issuer does not match its address."),
                                 code="issuer_mismatch")
     required = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
     missing = [k for k in required if not isinstance(config.get(k), str)]
     if missing:
-        raise RegistrationError(f"The platform configuration lacks {', '.join(missing)}.", code="bad_platform_config")
+        raise RegistrationError(_l("The platform configuration lacks %(fields)s.", fields=", ".join(missing)),
+                                code="bad_platform_config")
     for key in required:
-        _check_public_url(config[key], key.replace("_", " "))
+        _check_public_url(config[key], key)
     base = current_app.config["R2COM"]["BASE_URL"]
     payload = registration_payload(base, config)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -233,27 +244,27 @@ def _run_registration(http: GuardedSession, openid_configuration: str, registrat
         resp = http.post(config["registration_endpoint"], json=payload, headers=headers, timeout=TIMEOUT,
                          max_bytes=MAX_DOC_BYTES, total_seconds=TOTAL_SECONDS)
     except requests.RequestException as exc:
-        raise _outbound_error(exc, "registration endpoint") from exc
+        raise _outbound_error(exc, "registration_endpoint") from exc
     if resp.status_code not in (200, 201):  # what the platform said goes to the operator's log only
         log.warning("registration refused by %s (HTTP %s): %r", iss_parts.netloc, resp.status_code, resp.text[:300])
-        raise RegistrationError(f"The platform refused the registration (HTTP {resp.status_code}). The tool's log "
-                                "has the platform's answer.", code="platform_refused", status=502)
+        raise RegistrationError(_l("The platform refused the registration (HTTP %(status)s). The tool's log has the "
+                                   "platform's answer.", status=resp.status_code), code="platform_refused", status=502)
     try:
         answer = resp.json()
     except ValueError as exc:
-        raise RegistrationError("The platform's registration answer is not JSON.", code="platform_error",
+        raise RegistrationError(_l("The platform's registration answer is not JSON."), code="platform_error",
                                 status=502) from exc
     if not isinstance(answer, dict):
-        raise RegistrationError("The platform's registration answer is not a JSON object.", code="platform_error",
+        raise RegistrationError(_l("The platform's registration answer is not a JSON object."), code="platform_error",
                                 status=502)
     client_id = answer.get("client_id")
     tool_conf = answer.get(c.TOOL_CONFIGURATION)
     deployment_id = tool_conf.get("deployment_id") if isinstance(tool_conf, dict) else None
     if not isinstance(client_id, (str, int)) or isinstance(client_id, bool) or not str(client_id) \
             or len(str(client_id)) > 400:
-        raise RegistrationError("The platform did not return a client id.", code="platform_error", status=502)
+        raise RegistrationError(_l("The platform did not return a client id."), code="platform_error", status=502)
     if deployment_id is not None and (not isinstance(deployment_id, (str, int)) or len(str(deployment_id)) > 400):
-        raise RegistrationError("The platform returned a deployment id the tool cannot use.", code="platform_error",
+        raise RegistrationError(_l("The platform returned a deployment id the tool cannot use."), code="platform_error",
                                 status=502)
     platform_conf = config.get(c.PLATFORM_CONFIGURATION)
     product = platform_conf.get("product_family_code") if isinstance(platform_conf, dict) else None
@@ -271,20 +282,20 @@ def _claim_invite(token: str) -> RegistrationInvite:
     invite = db.session.execute(select(RegistrationInvite).where(
         RegistrationInvite.token_hash == _hash(token))).scalar_one_or_none()
     if invite is None:
-        raise RegistrationError("This registration link is not valid.", code="invalid_invite", status=403)
+        raise RegistrationError(_l("This registration link is not valid."), code="invalid_invite", status=403)
     if invite.used_at is not None and invite.platform_id is None and invite.failed_attempts >= MAX_INVITE_FAILURES:
-        raise RegistrationError(f"This registration link failed {invite.failed_attempts} times and is spent. Ask for "
-                                "a new one.", code="invite_spent", status=403)
+        raise RegistrationError(_l("This registration link failed %(n)s times and is spent. Ask for a new one.",
+                                   n=invite.failed_attempts), code="invite_spent", status=403)
     if invite.used_at is not None:
-        raise RegistrationError("This registration link was already used. Ask for a new one.", code="invite_used",
+        raise RegistrationError(_l("This registration link was already used. Ask for a new one."), code="invite_used",
                                 status=403)
     if invite.expires_at < utcnow():
-        raise RegistrationError("This registration link has expired. Ask for a new one.", code="invite_expired",
+        raise RegistrationError(_l("This registration link has expired. Ask for a new one."), code="invite_expired",
                                 status=403)
     claimed = db.session.execute(update(RegistrationInvite).where(
         RegistrationInvite.id == invite.id, RegistrationInvite.used_at.is_(None)).values(used_at=utcnow()))
     if claimed.rowcount != 1:
-        raise RegistrationError("This registration link was already used. Ask for a new one.", code="invite_used",
+        raise RegistrationError(_l("This registration link was already used. Ask for a new one."), code="invite_used",
                                 status=403)
     db.session.commit()
     return invite
@@ -330,6 +341,6 @@ def register_with_invite(invite_token: str) -> Response:
 def register_open() -> Response:
     """Dynamic registration without an invite, only when the operator enabled it."""
     if not current_app.config["R2COM"]["OPEN_REGISTRATION"]:
-        raise RegistrationError("Open registration is switched off. Ask the tool's operator for an invite link.",
+        raise RegistrationError(_l("Open registration is switched off. Ask the tool's operator for an invite link."),
                                 code="registration_closed", status=403)
     return _register(None)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from flask import current_app, g, request
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from ..db import utcnow
@@ -41,6 +42,9 @@ class ToolSession:
     role: str
     message_type: str
     data: dict[str, Any]
+    #: The interface language the person chose in the tool (see ``lti_tool.i18n``), and the platform's locale then.
+    chosen_locale: str | None = None
+    chosen_under: str | None = None
 
     @property
     def is_instructor(self) -> bool:
@@ -88,28 +92,29 @@ def _token_from_request() -> str | None:
 def load_session(token: str | None) -> ToolSession:
     """Verify a token and load its launch session; raise SessionError otherwise."""
     if not token:
-        raise SessionError("No tool session was sent with this request.", code="no_session")
+        raise SessionError(_l("No tool session was sent with this request."), code="no_session")
     settings = current_app.config["R2COM"]
     lifetime = min(settings["SESSION_TOKEN_MINUTES"] * 60, settings["SESSION_HOURS"] * 3600)
     try:
         raw_id, issued = _signer().unsign(token, max_age=lifetime, return_timestamp=True)
         session_id = raw_id.decode("ascii")
     except SignatureExpired as exc:
-        raise SessionError("The tool session has expired.", code="session_expired") from exc
+        raise SessionError(_l("The tool session has expired."), code="session_expired") from exc
     except (BadSignature, UnicodeDecodeError) as exc:
-        raise SessionError("The tool session is not valid.", code="bad_session") from exc
+        raise SessionError(_l("The tool session is not valid."), code="bad_session") from exc
     # Every page of the tool checks the session, so this read goes through the launch hot path's raw SQL.
     row = current_app.extensions["r2com"]["hotpath"].load_session(session_id)
     if row is None or row["expires_at"] < utcnow():
-        raise SessionError("The tool session has ended.", code="session_expired")
+        raise SessionError(_l("The tool session has ended."), code="session_expired")
     if not row["active"]:
-        raise SessionError("The platform of this session has been disabled.", code="platform_disabled")
+        raise SessionError(_l("The platform of this session has been disabled."), code="platform_disabled")
     if utcnow() - issued > dt.timedelta(seconds=lifetime / 4):
         # Renewed while the learner is active: the links and forms of this page carry a fresh token, so
         # a token copied from an old address (a log, a history) stops working soon.
         token = issue_token(session_id)
     return ToolSession(token, row["id"], row["user_id"], row["context_id"], row["platform_id"],
-                       row["resource_link_id"], row["role"], row["message_type"], row["data"])
+                       row["resource_link_id"], row["role"], row["message_type"], row["data"],
+                       row.get("ui_locale"), row.get("ui_locale_under"))
 
 
 def current_session() -> ToolSession:
@@ -136,7 +141,7 @@ def instructor_required(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_session().is_instructor:
-            raise Forbidden("This page is for trainers of the course.", code="instructor_only")
+            raise Forbidden(_l("This page is for trainers of the course."), code="instructor_only")
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -142,6 +142,8 @@ class LaunchRecorder:
                 "platform_admin": c.is_platform_admin(launch.roles),
                 "target_link_uri": launch.claims.get(c.CLAIM_TARGET_LINK_URI),
                 "launched_at": utcnow().isoformat(),
+                # The platform's language for this person (interface language, see lti_tool.i18n).
+                "locale": launch.locale,
             },
             "expires_at": session_expiry(),
         }

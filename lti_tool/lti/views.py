@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, g, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from .errors import LaunchNeedsPlatform
 from .fastpath import HANDOVER_KEY
@@ -109,7 +110,7 @@ def launch() -> Response:
     if result.message.platform is not None:
         g.frame_platform_id = result.message.platform.id  # pages of this launch run in the platform's frame
     if not result.opened and binding is not None:
-        raise StateMismatch("The value kept in the platform does not belong to this login.", code="state_not_bound")
+        raise StateMismatch(_l("The value kept in the platform does not belong to this login."), code="state_not_bound")
     if not result.opened:
         return _unbound_launch(result.message, result.state)
     location = result.location or landing_path(result, request.script_root)
@@ -141,7 +142,7 @@ def _unbound_launch(message: StrictMessageLaunch, state: str) -> Response:
 
 @bp.get("/lti/launch")
 def launch_get() -> Response:
-    raise LaunchNeedsPlatform("A launch must come from the learning platform as a form post.")
+    raise LaunchNeedsPlatform(_l("A launch must come from the learning platform as a form post."))
 
 
 @bp.get("/lti/home")

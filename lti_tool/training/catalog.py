@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -82,7 +83,7 @@ def module_of(module_id: str, lang: str | None = None) -> tuple[m.Package, m.Mod
     try:
         return package, package.body.module(module_id)  # type: ignore[union-attr]
     except ContentNotFound:
-        raise NotPlaced(f"There is no module {module_id!r} in the course.") from None
+        raise NotPlaced(_l("There is no module “%(module)s” in the course.", module=module_id)) from None
 
 
 def chapter_of(chapter_id: str, lang: str | None = None) -> tuple[m.Package, m.Chapter]:
@@ -91,7 +92,7 @@ def chapter_of(chapter_id: str, lang: str | None = None) -> tuple[m.Package, m.C
     try:
         return package, package.body.chapter(chapter_id)  # type: ignore[union-attr]
     except ContentNotFound:
-        raise NotPlaced(f"There is no chapter {chapter_id!r} in the manual.") from None
+        raise NotPlaced(_l("There is no chapter “%(chapter)s” in the guide.", chapter=chapter_id)) from None
 
 
 def cases(lang: str | None = None) -> tuple[m.Case, ...]:
@@ -128,7 +129,7 @@ def describe(item: Item, lang: str | None = None) -> tuple[str, str]:
         for case in cases(lang):
             if case.id == item.id:
                 return _("Fictional case exercise: %(title)s", title=case.title), case.summary
-        raise NotPlaced(f"There is no fictional case {item.id!r}.")
+        raise NotPlaced(_l("There is no fictional case “%(case)s”.", case=item.id))
     if item.kind == ItemKind.CASEWORK:
         return _("Casework workspace"), _("Support profiles and plans for the people your organisation supports.")
     return _("Training progress"), _("Progress of the course members.")

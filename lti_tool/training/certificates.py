@@ -192,7 +192,7 @@ def by_code(code: str) -> Certificate:
     """
     cert = db.session.execute(select(Certificate).where(Certificate.code == code[:40])).scalar()
     if cert is None:
-        raise CertificateNotFound("No certificate has this verification code.")
+        raise CertificateNotFound(_l("No certificate has this verification code."))
     return cert
 
 
@@ -210,7 +210,7 @@ def revoke(session: ToolSession, cert_id: int) -> Certificate:
     """
     cert = db.session.get(Certificate, cert_id)
     if cert is None or cert.context_id != session.context_id:
-        raise CertificateNotFound("There is no such certificate in this course.")
+        raise CertificateNotFound(_l("There is no such certificate in this course."))
     if cert.revoked_at is None:
         cert.revoked_at, cert.revoked_by = utcnow(), session.user_id
         db.session.flush()

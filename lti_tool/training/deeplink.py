@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import jwt
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..errors import Forbidden
 from ..lti import constants as c
@@ -34,7 +35,7 @@ def settings_of(session: ToolSession) -> dict[str, Any]:
     """
     settings = session.data.get("deep_linking_settings")
     if session.message_type != c.MessageType.DEEP_LINKING or not isinstance(settings, dict):
-        raise Forbidden("This page only works when you add an activity from your course.", code="not_deep_linking")
+        raise Forbidden(_l("This page only works when you add an activity from your course."), code="not_deep_linking")
     return settings
 
 
@@ -80,7 +81,7 @@ def response_jwt(session: ToolSession, items: list[dict[str, Any]], *, msg: str 
     ext = current_app.extensions["r2com"]
     info = ext["platforms"].by_id(session.platform_id)
     if info is None:
-        raise Forbidden("The platform of this session is no longer registered.", code="unknown_platform")
+        raise Forbidden(_l("The platform of this session is no longer registered."), code="unknown_platform")
     key = ext["keyring"].signing_key()
     now = int(time.time())
     claims: dict[str, Any] = {

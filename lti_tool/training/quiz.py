@@ -6,6 +6,8 @@ import logging
 import random
 from typing import Any, Mapping
 
+from flask_babel import format_datetime, get_timezone
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -41,7 +43,7 @@ def get_attempt(session: ToolSession, attempt_id: int, *, any_user: bool = False
         query = query.where(QuizAttempt.user_id == session.user_id)
     attempt = db.session.execute(query).scalar()
     if attempt is None:
-        raise NotFound("There is no such quiz attempt for you in this course.", code="attempt_not_found")
+        raise NotFound(_l("There is no such quiz attempt for you in this course."), code="attempt_not_found")
     return attempt
 
 
@@ -55,7 +57,8 @@ def quiz_of(attempt: QuizAttempt) -> tuple[m.Package, m.Module, m.Quiz]:
     try:
         module = course.module(attempt.module_id)
     except Exception as exc:  # ContentNotFound
-        raise NotPlaced(f"Module {attempt.module_id} is missing from version {attempt.package_version}.") from exc
+        raise NotPlaced(_l("Module %(module)s is missing from version %(version)s of the course.",
+                           module=attempt.module_id, version=attempt.package_version)) from exc
     return package, module, module.quiz
 
 
@@ -157,7 +160,7 @@ def open_attempt(session: ToolSession, module_id: str, lang: str | None = None) 
             return attempt
     quiz = module.quiz
     if quiz.max_attempts is not None and len(attempts) >= quiz.max_attempts:
-        raise NoAttemptsLeft(f"{len(attempts)} of {quiz.max_attempts} attempts used.")
+        raise NoAttemptsLeft(_l("%(used)s of %(allowed)s attempts used.", used=len(attempts), allowed=quiz.max_attempts))
     ensure_snapshot(package)
     number = len(attempts) + 1
     attempt = QuizAttempt(context_id=session.context_id, user_id=session.user_id,
@@ -220,7 +223,8 @@ def answers_from_form(quiz: m.Quiz, attempt: QuizAttempt, form: Mapping[str, Any
 
 def _editable(attempt: QuizAttempt) -> None:
     if attempt.state != AttemptState.IN_PROGRESS:
-        raise AttemptSubmitted(f"Attempt {attempt.number} was submitted at {attempt.submitted_at:%Y-%m-%d %H:%M} UTC.")
+        raise AttemptSubmitted(_l("Attempt %(number)s was submitted on %(when)s (%(zone)s).", number=attempt.number,
+                                  when=format_datetime(attempt.submitted_at, "short"), zone=str(get_timezone())))
 
 
 def save_answers(attempt: QuizAttempt, answers: dict[str, Any]) -> QuizAttempt:
@@ -255,7 +259,7 @@ def submit(session: ToolSession, attempt: QuizAttempt, answers: dict[str, Any]) 
                              .values(submitted_at=now).execution_options(synchronize_session=False)).rowcount
     if not won:
         db.session.refresh(attempt)
-        raise AttemptSubmitted("This attempt was submitted a moment ago.")
+        raise AttemptSubmitted(_l("This attempt was submitted a moment ago."))
     attempt.submitted_at = now
     attempt.answers = answers
     attempt.points, attempt.max_points, attempt.percent = result.points, result.max_points, result.percent

@@ -23,6 +23,7 @@ from typing import Any, Iterator
 
 import requests
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from requests.utils import parse_header_links
 from sqlalchemy import or_, select, update
 
@@ -165,7 +166,8 @@ class RosterClient:
                 response = self.http.get(next_url, timeout=self.timeout, headers={
                     "Authorization": f"Bearer {token}", "Accept": MEDIA_TYPE})
             except requests.RequestException as exc:
-                raise RosterError(f"The platform could not be reached for the roster ({exc.__class__.__name__}).") \
+                raise RosterError(_l("The platform could not be reached for the roster (%(error)s).",
+                                      error=exc.__class__.__name__)) \
                     from exc
             if response.status_code == 401 and not retried:
                 retried = True
@@ -173,15 +175,16 @@ class RosterClient:
                 token = self.tokens.get(platform, [SCOPE_NRPS], self.http)
                 continue
             if response.status_code != 200:
-                raise RosterError(f"The platform answered HTTP {response.status_code} when asked for the roster.")
+                raise RosterError(_l("The platform answered HTTP %(status)s when asked for the roster.",
+                                      status=response.status_code))
             seen.add(next_url)
             try:
                 body = response.json()
             except ValueError as exc:
-                raise RosterError("The platform's roster was not JSON.") from exc
+                raise RosterError(_l("The platform's roster was not JSON.")) from exc
             raw = body.get("members") if isinstance(body, dict) else None
             if not isinstance(raw, list):
-                raise RosterError("The platform's answer had no member list.")
+                raise RosterError(_l("The platform's answer had no member list."))
             yield [m for m in map(_member, raw) if m is not None]
             next_url = next_link(response.headers.get("Link"))
         if state is not None:
@@ -251,8 +254,8 @@ def roster_for(platform_id: int, context_id: int, memberships_url: str | None, *
         RosterError: The platform shares no roster for this course, or reading it failed.
     """
     if not memberships_url:
-        raise RosterError("The platform did not share the course roster with the tool (no Names and Role "
-                          "Provisioning Services in the launch).")
+        raise RosterError(_l("The platform did not share the course roster with the tool (no Names and Role "
+                             "Provisioning Services in the launch)."))
     ext = current_app.extensions["r2com"]
     cache: RosterCache = ext["roster_cache"]
     if refresh:
@@ -275,7 +278,7 @@ def _read(ext: dict[str, Any], platform_id: int, context_id: int, memberships_ur
     """Read every page now, store the list and keep it in this process."""
     info = ext["platforms"].by_id(platform_id)
     if info is None:
-        raise RosterError("The platform is no longer registered.")
+        raise RosterError(_l("The platform is no longer registered."))
     state: dict[str, Any] = {}
     members, pages = ext["roster_client"].fetch(info, memberships_url, state)
     roster = Roster(tuple(members), pages, time.time(), complete=not state.get("cut"))

@@ -7,6 +7,7 @@ import logging
 from flask import Response, current_app, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..errors import Forbidden
 from ..lti.constants import MessageType
@@ -34,7 +35,7 @@ def landing(session: ToolSession) -> tuple[str, dict[str, str]] | None:
     """
     if session.message_type == MessageType.DEEP_LINKING:
         if not session.is_instructor:
-            raise Forbidden("Only trainers can add activities from this tool.", code="deep_linking_instructor_only")
+            raise Forbidden(_l("Only trainers can add activities from this tool."), code="deep_linking_instructor_only")
         return "training.picker", {}
     if session.message_type != MessageType.RESOURCE_LINK:
         return None

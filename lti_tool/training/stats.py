@@ -179,7 +179,7 @@ def quiz_stats(context_id: int, module: m.Module, attempts: Iterable[QuizAttempt
 
 def csv_rows(stats: QuizStats) -> tuple[list[str], list[list[Any]]]:
     """Return the header and rows of the statistics CSV (hidden figures are written as "too few learners")."""
-    header = [_("Question"), _("Type"), _("Attempts"), _("Learners"), _("Facility (% right)"),
+    header = [_("Question"), _("Type"), _("Attempts"), _("Learners"), _("Facility (%(percent)s right)", percent="%"),
               _("Discrimination (corrected point-biserial)"), _("Most chosen wrong answer"),
               _("Times chosen"), _("Text")]
     few = _("too few learners to show")
@@ -206,7 +206,7 @@ def facility_chart(stats: QuizStats, *, chart_id: str = "facility-chart") -> Mar
     bar_h, gap, label_w, bar_w, value_w = 20, 10, 60, 300, 90
     width, height = label_w + bar_w + value_w, len(rows) * (bar_h + gap) + gap
     title = _("Share of attempts that got each question right")
-    desc = "; ".join(_("Question %(n)s: %(p)s %% right", n=q.number, p=f"{q.facility:g}") for q in rows)
+    desc = "; ".join(_("Question %(n)s: %(p)s %% right", n=q.number, p=format(q.facility, "g")) for q in rows)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
              f'width="100%" aria-labelledby="{chart_id}-title {chart_id}-desc" focusable="false">',
              f'<title id="{chart_id}-title">{escape(title)}</title>',

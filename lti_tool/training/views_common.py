@@ -9,8 +9,9 @@ from flask import Response, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..content import model as m
+from ..i18n import interface_language
 from ..lti.session import current_session
-from .catalog import TOKEN_MARK, assessment_installed, content_lang, library, turl
+from .catalog import TOKEN_MARK, assessment_installed, content_lang, turl
 
 
 def languages(package: m.Package) -> list[tuple[str, str]]:
@@ -31,7 +32,7 @@ def _org_setup_url(session: Any) -> str | None:
 
 def render(template: str, *, package: m.Package | None = None, status: int = 200, etag: str | None = None,
            **context: Any) -> Response:
-    """Render a training page; content pages take ``lang``/``dir`` from the content language.
+    """Render a training page in the interface language; content blocks take ``lang``/``dir`` from the content.
 
     With ``etag`` the page may be revalidated (``304``); pages are private to the session either way.
     """
@@ -43,9 +44,8 @@ def render(template: str, *, package: m.Package | None = None, status: int = 200
             resp.set_etag(tag)
             resp.headers["Cache-Control"] = "private, no-cache"
             return resp
-    lang = package.lang if package else (content_lang() or "en")
-    direction = package.direction if package else library().text_direction(lang)
-    html = render_template(template, session=session, turl=turl, page_lang=lang, page_dir=direction,
+    # <html lang dir> follow the interface language (lti_tool.i18n); content carries its own lang and dir.
+    html = render_template(template, session=session, turl=turl,
                            package=package, lang_links=languages(package) if package else [],
                            is_trainer=session.is_instructor, org_setup_url=_org_setup_url(session), **context)
     resp = Response(html, status=status, mimetype="text/html")
@@ -70,7 +70,8 @@ def render_cached(template: str, key: tuple[object, ...], *, package: m.Package,
     The page is private to the session and revalidated with an ETag (``304`` when unchanged).
     """
     session = current_session()
-    full_key = (template, request.args.get("lang"), request.headers.get("Accept-Language"), *key)
+    # The interface language, and whether the header's switcher shows "as in my platform", vary the page.
+    full_key = (template, request.args.get("lang"), interface_language(), session.chosen_locale is None, *key)
     tag = hashlib.sha256(repr((full_key, session.token)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(tag):
         resp = Response(status=304)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, redirect, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..errors import NotFound
@@ -88,7 +89,7 @@ def learner() -> Response:
     board = _board()
     row = dash.member_of(board, sub)
     if row is None:
-        raise NotFound("This person is not a member of the course.", code="member_not_found")
+        raise NotFound(_l("This person is not a member of the course."), code="member_not_found")
     modules, attempts, chapters, deliveries = [], {}, {}, {}
     course = package_of("course").body
     manual = package_of("manual").body
@@ -115,6 +116,6 @@ def retry(outbox_id: int) -> Response:
     try:
         retry_delivery(outbox_id, context_id=session.context_id)
     except LookupError:
-        raise NotFound("There is no such grade delivery in this course.", code="delivery_not_found") from None
+        raise NotFound(_l("There is no such grade delivery in this course."), code="delivery_not_found") from None
     db.session.commit()
     return redirect(turl("training.dashboard", message=_("The score will be sent again in a moment.")), code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, redirect, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..content.errors import ContentNotFound
 from ..extensions import db
@@ -67,7 +68,7 @@ def page(module_id: str, page_id: str) -> Response:
     try:
         the_page = next(p for p in mod.pages if p.id == page_id)
     except StopIteration:
-        raise NotPlaced(f"Module {module_id} has no page {page_id}.") from None
+        raise NotPlaced(_l("Module %(module)s has no page %(page)s.", module=module_id, page=page_id)) from None
     if the_page.content_note and request.args.get("note") != "seen":
         return render("training/content_note.html", package=package, module=mod, page=the_page,
                       go=turl("training.page", module_id=module_id, page_id=page_id, note="seen"),

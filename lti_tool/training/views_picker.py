@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..lti.session import current_session, instructor_required
@@ -55,9 +56,9 @@ def _items_from(keys: list[str], report: Report, completion: Completion = Comple
     for key in keys:
         item = Item.parse_key(key, str(report), str(completion))
         if item is None:
-            raise NotPlaced(f"{key!r} is not something the tool can place.")
+            raise NotPlaced(_l("“%(key)s” is not something the tool can place.", key=key))
         if item.kind in (ItemKind.CASEWORK, ItemKind.CASE_EXERCISE) and not assessment_installed():
-            raise NotPlaced(f"{key!r} is not available in this installation.")
+            raise NotPlaced(_l("“%(key)s” is not available in this installation.", key=key))
         describe(item)  # raises NotPlaced for unknown ids
         items.append(item)
     return items

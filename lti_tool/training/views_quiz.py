@@ -7,6 +7,7 @@ deadline and its grace are not taken; the attempt is scored on what was saved in
 from __future__ import annotations
 
 from flask import Response, redirect, request
+from flask_babel import lazy_gettext as _l
 
 from ..db import utcnow
 from ..extensions import db
@@ -67,7 +68,7 @@ def attempt(attempt_id: int) -> Response:
     end = timing.deadline(the_quiz, att.started_at, extra)
     if request.method == "POST":
         if att.state != AttemptState.IN_PROGRESS:
-            raise AttemptSubmitted(f"Attempt {att.number} was already submitted.")
+            raise AttemptSubmitted(_l("Attempt %(number)s was already submitted.", number=att.number))
         if timing.overdue(end):
             _finish(session, att, dict(att.answers or {}), mod.title)
             db.session.commit()

@@ -180,7 +180,7 @@ def test_client_export_is_the_whole_record_in_plain_language(world: World, as_) 
     p, c = everything(world, as_)
     body = html.unescape(p.get(f"/assessment/clients/{c}/export").get_data(as_text=True))
     for expected in (PSEUDONYM, NOTE[:40], WORDS[:30], FORMULATION[:40], ACTION_TEXT, REFERRAL_PURPOSE,
-                     "You agreed that we keep a record", "Our meeting on 2025-03-03", "A safe place to live"):
+                     "You agreed that we keep a record", "Our meeting on March 3, 2025", "A safe place to live"):  # dates by Babel
         assert expected in body
     assert CONCERN_TEXT not in body  # concerns follow their own disclosure decision
     assert IDENTITY_NAME not in body

@@ -28,7 +28,10 @@
     var items = Array.prototype.slice.call(list.querySelectorAll(".order-item"));
     if (status) {
       var text = item.querySelector(".order-text").textContent;
-      status.textContent = text + ": " + (items.indexOf(item) + 1) + " / " + items.length;
+      /* The sentence comes from the page, in the interface language (data-moved-text, see attempt.html). */
+      var said = status.getAttribute("data-moved-text") || "{item}: {position} / {total}";
+      status.textContent = said.replace("{item}", text).replace("{position}", String(items.indexOf(item) + 1))
+        .replace("{total}", String(items.length));
     }
     if (!button.disabled) { button.focus(); } else {
       var other = item.querySelector('.move:not([disabled])');
