@@ -146,3 +146,32 @@ def test_the_count_check_can_fail(text: str, found: int) -> None:
 ])
 def test_the_faith_check_can_fail(text: str, found: int) -> None:
     assert len(faith_problems([("x.md", text)])) == found
+
+
+def _instrument() -> dict:
+    return yaml.safe_load((SHIPPED / "r2com-instrument" / "instrument.yaml").read_text(encoding="utf-8"))
+
+
+def test_each_client_prompt_asks_one_thing() -> None:
+    """The person answers on one scale, so their prompt asks one question, not two joined by "and"."""
+    two_part = [(d["id"], d["client_prompt"]) for d in _instrument()["domains"]
+                if d["client_prompt"].count("?") != 1 or re.search(r",\s*(and|or)\s+(is|are|what|how|do|will)\b",
+                                                                     d["client_prompt"])]
+    assert not two_part, two_part
+
+
+def test_no_family_meeting_without_asking_about_violence_or_control_first() -> None:
+    """Module 6 teaches it: a family meeting or mediation is offered only after a private check for abuse."""
+    for domain in _instrument()["domains"]:
+        for group in domain.get("suggestions") or []:
+            for action in group["actions"]:
+                if re.search(r"mediation|family meeting", action["text"], re.I):
+                    assert re.search(r"alone|in private", action["text"]) and \
+                        re.search(r"hurts|threatens|controls|violen|abuse", action["text"]), action
+
+
+def test_pressure_from_the_former_group_goes_to_safeguarding() -> None:
+    networks = next(d for d in _instrument()["domains"] if d["number"] == 10)
+    guidance = " ".join(networks["guidance"].split())
+    assert re.search(r"(pressing|threatening|coercing)[^.]*former group|former group[^.]*(pressing|threatening|coerc)",
+                     guidance) and "safeguarding route" in guidance, guidance
