@@ -8,7 +8,7 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..lti.session import session_required
+from ..lti.session import current_session, session_required
 from . import instrument as inst
 from ..errors import AppError, NotFound
 from .errors import CaseworkError
@@ -177,7 +177,9 @@ def occasion_draft(occasion_id: str) -> Response:
     occ, record = get_occasion(actor, occasion_id, Action.EDIT)
     applied = autosave_op(actor, occ, record, request.form)
     db.session.commit()
-    resp = jsonify({"saved": len(applied), "saved_at": occ.draft_saved_at.isoformat() if occ.draft_saved_at else None})
+    # The session's current token (renewed while the person is active): the page keeps saving with it.
+    resp = jsonify({"saved": len(applied), "saved_at": occ.draft_saved_at.isoformat() if occ.draft_saved_at else None,
+                    "ltik": current_session().token})
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

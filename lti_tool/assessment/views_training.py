@@ -72,7 +72,8 @@ def attempt_draft(attempt_id: int) -> Response:
     item = ops.get_attempt(current_session(), attempt_id)
     applied = ops.autosave(item, request.form)
     db.session.commit()
-    return jsonify({"saved": len(applied), "saved_at": item.updated_at.isoformat() if item.updated_at else None})
+    return jsonify({"saved": len(applied), "saved_at": item.updated_at.isoformat() if item.updated_at else None,
+                    "ltik": current_session().token})  # renewed while the person is active
 
 
 @session_required

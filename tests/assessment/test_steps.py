@@ -143,3 +143,28 @@ def test_show_all_mode_still_posts_everything(as_, world: World) -> None:
     assert all(f'name="{d}.need"' in page for d in DOMAINS)
     resp = p.post(f"/assessment/occasions/{occasion_id}", {**answers_form(), "step": "all", "action": "save"})
     assert resp.status_code == 303 and "all=1" in resp.headers["Location"]
+
+
+def test_autosave_hands_the_page_a_renewed_token_that_keeps_working(as_, world: World, app, client) -> None:
+    """A form left open for hours: autosave answers with the session's renewed token, which the page then uses."""
+    import hashlib
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    from lti_tool.lti.session import SALT
+
+    p = as_("practitioner")
+    occasion_id = new_occasion(p, new_client(p))
+    session_id = p.token.rsplit(".", 2)[0]
+    signer = TimestampSigner(app.config["SECRET_KEY"], salt=SALT, digest_method=hashlib.sha256)
+    signer.get_timestamp = lambda: int(time.time()) - 50 * 60  # issued 50 minutes ago: past a quarter of 120
+    old = signer.sign(session_id).decode("ascii")
+    saved = client.post(f"/api/assessment/occasions/{occasion_id}/draft",
+                        data={"ltik": old, "touched": "housing.discussed", "housing.discussed": "discussed"})
+    assert saved.status_code == 200
+    fresh = saved.get_json()["ltik"]
+    assert fresh != old and fresh.startswith(session_id + ".")
+    again = client.post(f"/api/assessment/occasions/{occasion_id}/draft",
+                        data={"ltik": fresh, "touched": "housing.need", "housing.need": "1"})
+    assert again.status_code == 200 and again.get_json()["ltik"] == fresh  # fresh enough: kept as it is

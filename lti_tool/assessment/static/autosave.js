@@ -79,6 +79,8 @@
   /* -- autosave ------------------------------------------------------------------------------- */
   var url = form.getAttribute("data-autosave-url");
   if (!url || !window.fetch || !window.FormData) { return; }
+  // The token travels in the posted form (kept fresh below), not in the address it was first built with.
+  url = url.replace(/([?&])ltik=[^&]*(&|$)/, "$1").replace(/[?&]$/, "");
 
   function payload() {
     var names = Object.keys(dirty);
@@ -112,7 +114,16 @@
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       })
-      .then(function (body) { say(savedAt(body && body.saved_at)); })
+      .then(function (body) {
+        // The tool renews the session token while the person works: every form of the page takes the new one,
+        // so a form left open for hours still saves.
+        if (body && typeof body.ltik === "string" && body.ltik) {
+          Array.prototype.forEach.call(document.querySelectorAll("input[name='ltik']"), function (field) {
+            field.value = body.ltik;
+          });
+        }
+        say(savedAt(body && body.saved_at));
+      })
       .catch(function () {
         p.names.forEach(function (name) { dirty[name] = true; });
         say(form.getAttribute("data-failed-text"));
