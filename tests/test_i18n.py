@@ -232,6 +232,9 @@ def test_own_choice_is_remembered_until_the_platform_language_changes(connected,
                                                          "next": f"/training/manual?ltik={token}"})
     assert chosen.status_code == 200 and urlsplit(chosen.url).path == "/training/manual"
     assert '<html lang="ar" dir="rtl">' in chosen.text
+    # Module pages load the session together with the module's progress (one statement): the choice holds there too.
+    module = browser.get(f"{tool.url}/training/modules/m01-foundations/pages/m01-words-matter", params={"ltik": token})
+    assert module.status_code == 200 and '<html lang="ar" dir="rtl">' in module.text
     again = browser.launch(platform.base_url, cid, dep, user="learner", locale="en-GB")  # a later launch
     assert '<html lang="ar" dir="rtl">' in again.text
     moved = browser.launch(platform.base_url, cid, dep, user="learner", locale="fr" if "fr" in OFFERED else "en")

@@ -65,7 +65,8 @@ class HotStore:
             "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
             "u.platform_id, p.active, mp.pages_seen, mp.last_page_id, mp.module_id, "
             "(SELECT qa.percent FROM learning_quiz_attempt qa WHERE qa.context_id = s.context_id "
-            f"AND qa.user_id = s.user_id AND qa.module_id = {ph} AND qa.kept = TRUE LIMIT 1) "
+            f"AND qa.user_id = s.user_id AND qa.module_id = {ph} AND qa.kept = TRUE LIMIT 1), "
+            "u.ui_locale, u.ui_locale_under "
             "FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
             "JOIN lti_platform p ON p.id = u.platform_id "
             "LEFT JOIN learning_module_progress mp ON mp.context_id = s.context_id AND mp.user_id = s.user_id "
@@ -227,9 +228,11 @@ class HotStore:
                 seen = json.loads(seen)
             g.prefetched_progress = (row[0], module_id, (list(seen or []), row[11]) if row[12] is not None else None,
                                      row[13])
+        # The person's language choice: right after the session's columns, or after the progress ones.
+        ui = row[10:12] if module_id is None else row[14:16]
         return {"id": row[0], "user_id": row[1], "context_id": row[2], "resource_link_id": row[3], "role": row[4],
                 "message_type": row[5], "data": data or {}, "expires_at": expires.replace(tzinfo=dt.timezone.utc),
-                "platform_id": row[8], "active": bool(row[9]), "ui_locale": row[10], "ui_locale_under": row[11]}
+                "platform_id": row[8], "active": bool(row[9]), "ui_locale": ui[0], "ui_locale_under": ui[1]}
 
     def insert_session(self, session: dict[str, Any]) -> None:
         """Insert a launch session on its own (autocommitted); used with the Redis state store."""
