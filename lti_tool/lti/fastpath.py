@@ -32,7 +32,6 @@ from .landing import landing_path
 HANDOVER_KEY = "r2com.lti.handover"
 LOGIN_PATH = "/lti/login"
 LAUNCH_PATH = "/lti/launch"
-HOME_PATH = "/lti/home"
 #: A login has at most ten parameters and a launch three or four; more is not a real platform.
 MAX_FIELDS = 64
 FORM_TYPE = "application/x-www-form-urlencoded"

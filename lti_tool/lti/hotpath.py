@@ -19,8 +19,6 @@ from sqlalchemy.engine import Engine
 
 from ..db import SQLITE_PRAGMAS
 
-_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
-
 
 class HotStore:
     """Raw-SQL access to ``lti_login_state`` and ``lti_launch_session`` for login and launch."""
