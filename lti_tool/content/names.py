@@ -70,6 +70,17 @@ def _text_files(root: Path) -> list[Path]:
     return files
 
 
+_TRANSLATION = re.compile(r"^([^/]+)/i18n/[^/]+/")
+
+
+def source_of(rel: str) -> str:
+    """The source file a translation stands for (``pkg/i18n/fr/x.md`` is ``pkg/x.md``); other paths unchanged.
+
+    A translation names the same people as its source, so the registry lists the source file only.
+    """
+    return _TRANSLATION.sub(r"\1/", rel, count=1)
+
+
 def load_registry(root: Path) -> tuple[list[Person], list[ContentIssue]]:
     """Read ``NAMES.yaml``; return its entries and any problem with its form."""
     path = root / REGISTRY
@@ -116,7 +127,7 @@ def check_names(root: Path) -> list[ContentIssue]:
             except yaml.YAMLError:
                 continue  # the loading checks report it
             pseudonym = (case.get("person") or {}).get("pseudonym") if isinstance(case, dict) else None
-            if isinstance(pseudonym, str) and not any(rel in p.files for p in by_name.get(pseudonym, ())):
+            if isinstance(pseudonym, str) and not any(source_of(rel) in p.files for p in by_name.get(pseudonym, ())):
                 issues.append(ContentIssue(rel, "person.pseudonym", f"{pseudonym!r} has no entry in {REGISTRY} "
                                                                     "that lists this case"))
     for name, files in sorted(found.items()):
@@ -127,7 +138,7 @@ def check_names(root: Path) -> list[ContentIssue]:
                                                     "(or choose a name no one else has)"))
             continue
         listed = {f for e in entries for f in e.files}
-        for rel in sorted(files - listed):
+        for rel in sorted(f for f in files if source_of(f) not in listed):
             issues.append(ContentIssue(rel, "", f"names {name!r}, but {REGISTRY} gives that name to "
                                                 f"{entries[0].who!r} in other files: if this is another person, "
                                                 "give them a name no one else has"))

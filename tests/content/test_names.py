@@ -81,3 +81,21 @@ def test_validate_fails_on_a_reused_name(content_app, tree: Path) -> None:
     result = content_app.test_cli_runner().invoke(args=["content", "validate"])
     assert result.exit_code == 1
     assert f"{CHAPTER}: names 'Alex', but NAMES.yaml gives that name to" in result.output
+
+
+def test_a_translation_names_the_people_of_its_source_file(tree: Path) -> None:
+    # The fixture case c01's person is Alex; a French case file keeps the person and needs no registry entry.
+    source = tree / "demo-cases/cases/c01-alex.yaml"
+    translated = tree / "demo-cases/i18n/fr/cases/c01-alex.yaml"
+    translated.parent.mkdir(parents=True)
+    translated.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    assert _messages(tree) == []
+    # A person the source file does not name is still a second person with that name.
+    chapter_fr = tree / "demo-manual/i18n/fr" / CHAPTER.split("/", 1)[1]
+    chapter_fr.parent.mkdir(parents=True)
+    chapter_fr.write_text("---\nid: first-steps\ntitle: Premiers pas\n---\n\nAlex, 40, est un autre client.\n",
+                          encoding="utf-8")
+    assert _messages(tree) == [
+        f"demo-manual/i18n/fr/{CHAPTER.split('/', 1)[1]}: names 'Alex', but NAMES.yaml gives that name to 'the person "
+        "in the fixture case c01, used by the m01 activity' in other files: if this is another person, give them a "
+        "name no one else has"]
