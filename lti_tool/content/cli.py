@@ -64,6 +64,46 @@ def validate_command(path: Path | None) -> None:
         click.echo(f"OK: {len(library.packages())} packages valid ({packages}) in {elapsed:.0f} ms.")
     for line in report_lines(quality):
         click.echo(line)
+    _report_translations(target)
+
+
+def _report_translations(target: Path) -> None:
+    from .freshness import check_tree as translations
+
+    results = translations(target)
+    if not results:
+        return
+    click.echo("Translations (against the current source files):")
+    for result in results:
+        for line in result.lines():
+            click.echo(line)
+        if result.status == "complete" and not result.whole:
+            click.echo("    declared complete: translate or stamp the files above, or set status: partial")
+
+
+@content_cli.command("stamp")
+@click.argument("package")
+@click.argument("language")
+@click.argument("files", nargs=-1)
+def stamp_command(package: str, language: str, files: tuple[str, ...]) -> None:
+    """Record that LANGUAGE's translation of PACKAGE follows the current source (every translated file, or FILES).
+
+    PACKAGE is a package id in CONTENT_DIR or a package folder. Run it when a translated file has been checked
+    against its source; `content validate` then reports the file as out of date when the source changes.
+    """
+    from .freshness import stamp
+
+    folder = Path(package) if (Path(package) / "package.yaml").is_file() else _content_dir() / package
+    if not (folder / "package.yaml").is_file():
+        raise click.ClickException(f"{package}: no package.yaml there (give a package id or a package folder)")
+    if not (folder / "i18n" / language).is_dir():
+        raise click.ClickException(f"{folder.name}: no translation folder i18n/{language}/")
+    try:
+        stamped = stamp(folder, language, list(files) or None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Stamped {len(stamped)} file{'s' if len(stamped) != 1 else ''} of {folder.name} in {language} "
+               f"(i18n/{language}.yaml).")
 
 
 @content_cli.command("list")
