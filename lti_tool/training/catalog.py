@@ -17,6 +17,7 @@ from ..content import model as m
 from ..content.errors import ContentNotFound
 from ..content.library import ContentLibrary
 from ..extensions import db
+from ..i18n import interface_language
 from .constants import Item, ItemKind
 from .errors import NotPlaced
 
@@ -33,10 +34,14 @@ def library() -> ContentLibrary:
 
 
 def content_lang() -> str | None:
-    """Return the content language the learner picked (``lang`` query or form value), if any."""
+    """Return the content language: the one the learner picked (``lang`` query or form value), else the interface's.
+
+    A package without that translation is shown in its source language (``ContentLibrary.package``), so a French
+    learner reads the French course where there is one and the English one where there is not.
+    """
     if not has_request_context():
         return None
-    lang = request.args.get("lang") or request.form.get("lang")
+    lang = request.args.get("lang") or request.form.get("lang") or interface_language()
     return lang[:20] if lang else None
 
 
