@@ -188,7 +188,73 @@ def init_app(app: Any) -> None:
     app.register_blueprint(bp)
     app.context_processor(_template_helpers)
     app.jinja_env.filters["content"] = _content_filter
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["clock"] = format_clock
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["number"] = format_count
     app.jinja_env.globals["content_attrs"] = _content_attrs
+
+
+# -- dates, times and numbers in the interface language ---------------------------------------------------------
+# Stored times are UTC (naive or aware). Pages show them in UTC and say so, because the people of one
+# organisation may sit in several time zones and a support plan printed in Tirana is read in Lyon.
+def _utc(value: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def format_day(value: Any) -> str:
+    """``{{ d|day }}``: a date (or the date of a time) as people write it in the interface language (2 déc. 2026)."""
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = _utc(value).astimezone(dt.timezone.utc).date()
+    return format_date(value, "medium", locale=_babel_locale())
+
+
+def format_clock(value: Any, seconds: bool = False) -> str:
+    """``{{ t|clock }}``: the UTC time of day in the interface language's style (14:05, 2:05 PM); the caller says UTC."""
+    import datetime as dt
+
+    from babel.dates import format_time
+
+    if value is None:
+        return ""
+    return format_time(_utc(value), "medium" if seconds else "short", tzinfo=dt.timezone.utc,
+                       locale=_babel_locale())
+
+
+def format_when(value: Any, zone: bool = True, seconds: bool = False) -> str:
+    """``{{ t|when }}``: date and UTC time in the interface language, with the zone named (2 déc. 2026, 14:05 UTC).
+
+    ``zone=False`` leaves "UTC" to the sentence or column heading around it.
+    """
+    if value is None:
+        return ""
+    pattern = _babel_locale().datetime_formats.get("medium", "{1}, {0}")
+    text = str(pattern).format(format_clock(value, seconds), format_day(value))
+    return text + " UTC" if zone else text
+
+
+def format_count(value: Any) -> str:
+    """``{{ n|number }}``: a whole number with the interface language's grouping (12 345, 12.345, 12,345)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=_babel_locale())
+
+
+def _babel_locale() -> Any:
+    from babel import Locale
+    from flask_babel import get_locale
+
+    return get_locale() or Locale.parse(SOURCE)
 
 
 def _template_helpers() -> dict[str, Any]:

@@ -332,3 +332,23 @@ def test_client_facing_interface_texts_avoid_stigmatising_words(template, lang):
             strings = translated.string if isinstance(translated.string, tuple) else (translated.string,)
             found += [s for s in strings if FORBIDDEN_LABEL_WORDS.search(s or "")]
     assert not found, found
+
+
+@pytest.mark.parametrize(("lang", "day", "when", "count"), [
+    ("en", "Dec 2, 2026", "Dec 2, 2026, 2:05\u202fPM UTC", "12,345"),
+    ("fr", "2 déc. 2026", "2 déc. 2026, 14:05 UTC", "12\u202f345"),
+    ("pt", "2 de dez. de 2026", "2 de dez. de 2026 14:05 UTC", "12.345"),
+    ("hu", "2026. dec. 2.", "2026. dec. 2. 14:05 UTC", "12\xa0345"),
+])
+def test_dates_times_and_numbers_follow_the_interface_language(app, lang, day, when, count):
+    import datetime as dt
+
+    from flask_babel import force_locale
+
+    moment = dt.datetime(2026, 12, 2, 14, 5)  # stored times are naive UTC
+    with app.test_request_context("/"), force_locale(lang):
+        assert i18n.format_day(moment) == i18n.format_day(moment.date()) == day
+        assert i18n.format_when(moment) == when
+        assert i18n.format_when(moment.replace(tzinfo=dt.timezone.utc), zone=False) == when.removesuffix(" UTC")
+        assert i18n.format_count(12345) == count
+        assert i18n.format_day(None) == i18n.format_when(None) == ""

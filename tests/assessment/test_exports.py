@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from lti_tool.assessment.models import AuditEvent, Consent, ReferralService
@@ -39,7 +41,9 @@ def test_support_plan_pdf_carries_recipient_date_and_id(as_, world: World) -> No
     resp = p.get(f"/assessment/clients/{case.client_id}/plan/pdf", recipient="Sam Example")
     text, reader = pdf_text(resp)
     doc_id = re.search(r"document (SP-[A-Z2-9]{10})", text).group(1)
-    assert "For Sam Example" in text and re.search(r"\d{4}-\d\d-\d\d", text)
+    # The date is written as people of the interface language write it (Babel), not as ISO.
+    today = format_date(datetime.now(timezone.utc).date(), "medium", locale="en")
+    assert f"For Sam Example · {today} · document {doc_id}" in text
     assert "Phone the housing office" in text and "It is not a risk assessment" in text
     # every page carries the watermark
     assert all("For Sam Example" in page.extract_text() and doc_id in page.extract_text() for page in reader.pages)

@@ -37,7 +37,7 @@ def test_a_correction_goes_from_recorded_to_decided_with_its_trail(as_, world: W
     assert resp.status_code == 303
     page = text(p.get(f"/assessment/clients/{c}/requests"))
     # one month, clamped to the month's end; that day has passed, so it says it is overdue
-    assert "Overdue: the answer was due on 2026-02-28" in page
+    assert "Overdue: the answer was due on Feb 28, 2026" in page
     rid = request_id(world, "correction")
     # a correction needs the change made
     resp = p.post(f"/assessment/clients/{c}/requests/{rid}/decide", {"outcome": "granted"})
@@ -117,5 +117,5 @@ def test_the_caseload_shows_open_requests_and_their_deadline(as_, world: World) 
     c = full_case(p).client_id
     record(p, c, "correction", "Wrong town.", "2026-01-31")
     caseload = text(p.get("/assessment/"))
-    assert "1, answer due by 2026-02-28" in caseload and "(overdue)" in caseload
+    assert "1, answer due by Feb 28, 2026" in caseload and "(overdue)" in caseload
     assert f"/assessment/clients/{c}/requests" in caseload
