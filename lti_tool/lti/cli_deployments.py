@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from .models import Deployment, Platform
+from .tool_config import MAX_PENDING_DEPLOYMENTS
 
 deployment_cli = AppGroup("deployment", help="Deployments of the tool inside a platform (Canvas installs).")
 
@@ -72,7 +73,17 @@ def deployment_list(platform_id: int | None, only_pending: bool) -> None:
 @click.argument("platform_id", type=int)
 @click.argument("deployment_id")
 def deployment_approve(platform_id: int, deployment_id: str) -> None:
-    """Approve a deployment that was recorded as pending; its launches then open the tool."""
+    """Approve a deployment that was recorded as pending; its launches then open the tool.
+
+    A deployment id that was not recorded (the platform had too many waiting) is added, active.
+    """
+    platform = platform_or_exit(platform_id)
+    if not any(d.deployment_id == deployment_id for d in platform.deployments) and \
+            sum(d.pending for d in platform.deployments) >= MAX_PENDING_DEPLOYMENTS:
+        platform.deployments.append(Deployment(deployment_id=deployment_id, source="launch"))
+        _done(f"Deployment {deployment_id} of platform {platform_id} approved and added (it was not recorded: "
+              f"{MAX_PENDING_DEPLOYMENTS} others wait for approval): its launches now open the tool.")
+        return
     row = _deployment(platform_id, deployment_id)
     if not row.pending and row.active:
         click.echo(f"Deployment {deployment_id} of platform {platform_id} is already active.")

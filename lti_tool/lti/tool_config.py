@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -28,6 +28,8 @@ from .models import Deployment, Platform
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 5.0
+#: New deployments a platform may have waiting for approval before further new ids are not recorded.
+MAX_PENDING_DEPLOYMENTS = 50
 
 
 @dataclass
@@ -199,6 +201,13 @@ class PlatformDirectory:
         workers seeing the same new id at once both end up with the one row.
         """
         auto = info.deployment_policy == "auto"
+        if not auto and self._pending_count(info.id) >= MAX_PENDING_DEPLOYMENTS:
+            # A platform's signed launches could otherwise add rows without end. The launch waits as any pending
+            # one does; the operator approves it by hand (``lti deployment approve`` adds a missing id).
+            log.warning("platform %s (%s): new deployment %r not recorded: %d deployments already wait for "
+                        "approval (`flask --app wsgi lti deployment list --pending`)", info.id, info.name,
+                        deployment_id, MAX_PENDING_DEPLOYMENTS)
+            return (0, False, True)
         try:
             row = Deployment(platform_id=info.id, deployment_id=deployment_id, active=auto, pending=not auto,
                              source="launch")
@@ -215,6 +224,13 @@ class PlatformDirectory:
             db.session.rollback()
         info.deployments[deployment_id] = found
         return found
+
+    @staticmethod
+    def _pending_count(platform_id: int) -> int:
+        count = db.session.execute(select(func.count()).select_from(Deployment).where(
+            Deployment.platform_id == platform_id, Deployment.pending.is_(True))).scalar_one()
+        db.session.rollback()
+        return count
 
     def frame_origins(self, platform_id: int | None) -> tuple[str, ...]:
         """Origins that may show one platform's pages of the tool in a frame (CSP frame-ancestors).

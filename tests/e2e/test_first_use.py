@@ -385,3 +385,27 @@ def test_dynamic_registration_ends_with_a_working_launch_on_each_profile(platfor
     assert placements.get("course_navigation") == "LtiResourceLinkRequest"
     nav = browser.launch(platform.base_url, cid, user="instructor", placement="course_navigation")
     assert nav.status_code == 200 and "/training/dashboard" in nav.url, nav.url
+
+
+def test_pending_deployments_per_platform_are_capped(connected, browser, caplog, monkeypatch):
+    from lti_tool.lti import cli_deployments, tool_config
+
+    tool, platform, cid, dep = connected
+    _set_product(tool, "canvas", policy="approve")
+    monkeypatch.setattr(tool_config, "MAX_PENDING_DEPLOYMENTS", 2)
+    monkeypatch.setattr(cli_deployments, "MAX_PENDING_DEPLOYMENTS", 2)
+    for new_id in ("1:a", "2:b", "3:c"):
+        platform.next_id_token_hook = _deployment(new_id)
+        with caplog.at_level("WARNING"):
+            resp = browser.launch(platform.base_url, cid, dep)
+        assert resp.status_code == 403 and "<code>deployment_pending</code>" in resp.text
+    assert any("'3:c' not recorded: 2 deployments already wait" in r.getMessage() for r in caplog.records)
+    with tool.app.app_context():
+        stored = {d.deployment_id for d in db.session.execute(select(Deployment)).scalars()}
+        platform_id = db.session.execute(select(Platform.id)).scalar_one()
+    assert {"1:a", "2:b"} <= stored and "3:c" not in stored
+    # The operator approves the one that was not recorded, as the page tells them; it opens the tool.
+    approved = tool.app.test_cli_runner().invoke(args=["lti", "deployment", "approve", str(platform_id), "3:c"])
+    assert approved.exit_code == 0 and "approved and added" in approved.output, approved.output
+    platform.next_id_token_hook = _deployment("3:c")
+    assert "ltik=" in browser.launch(platform.base_url, cid, dep).url
