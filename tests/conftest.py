@@ -26,6 +26,28 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# -- misbehaving servers for the outbound-request tests (tests/hostile_servers.py) ----------------------
+@pytest.fixture
+def hostile():
+    """A misbehaving server on 127.0.0.1, answers set by the test."""
+    from hostile_servers import HostileServer
+
+    srv = HostileServer("127.0.0.1")
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def internal():
+    """A server on an "internal" address (127.0.0.2) that must never be reached; /secret holds INTERNAL_SECRET."""
+    from hostile_servers import INTERNAL_SECRET, HostileServer
+
+    srv = HostileServer("127.0.0.2")
+    srv.json("/secret", {"secret": INTERNAL_SECRET})
+    yield srv
+    srv.close()
+
+
 # -- end-to-end: the tool and development platforms, each on its own loopback port ------------------
 @pytest.fixture
 def tool(tmp_path):

@@ -15,6 +15,9 @@ from typing import Any, Callable
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
+#: What the "internal" server (the ``internal`` fixture) answers on /secret: nothing the tool shows may hold it.
+INTERNAL_SECRET = "INTERNAL-ONLY"
+
 
 class HostileServer:
     """A threaded HTTP server whose answers are plain functions of the request handler."""

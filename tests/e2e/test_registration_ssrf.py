@@ -13,7 +13,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from hostile_servers import HostileServer
+from hostile_servers import INTERNAL_SECRET
 from lti_tool.devplatform.driver import Browser
 from lti_tool.extensions import db
 from lti_tool.lti import registration
@@ -28,21 +28,6 @@ def guarded_tool(tmp_path):
     yield tool
     tool.stop()
     drop_app(tool.app)
-
-
-@pytest.fixture
-def hostile():
-    srv = HostileServer("127.0.0.1")
-    yield srv
-    srv.close()
-
-
-@pytest.fixture
-def internal():
-    srv = HostileServer("127.0.0.2")
-    srv.json("/secret", {"secret": "INTERNAL-ONLY"})
-    yield srv
-    srv.close()
 
 
 def _invite(tool) -> str:
@@ -74,7 +59,7 @@ def test_configuration_redirect_to_an_internal_address_is_refused(guarded_tool, 
     hostile.redirect("/.well-known/openid-configuration", internal.url("/secret"))
     resp = _register(guarded_tool, _invite(guarded_tool), hostile.url("/.well-known/openid-configuration"))
     assert resp.status_code == 400 and "<code>private_address</code>" in resp.text
-    assert internal.hits == [] and "INTERNAL-ONLY" not in resp.text
+    assert internal.hits == [] and INTERNAL_SECRET not in resp.text
 
 
 def test_registration_endpoint_redirect_to_an_internal_address_is_refused(guarded_tool, hostile, internal):
@@ -108,7 +93,7 @@ def test_key_set_redirect_to_an_internal_address_fails_the_launch_cleanly(guarde
     with Browser() as b:
         resp = b.launch(platform.base_url, cid, deps[0])
     assert resp.status_code == 502 and "<code>platform_keys_unavailable</code>" in resp.text
-    assert internal.hits == [] and "INTERNAL-ONLY" not in resp.text
+    assert internal.hits == [] and INTERNAL_SECRET not in resp.text
 
 
 def test_token_request_redirect_is_refused(guarded_tool, platform, hostile, internal):

@@ -17,22 +17,6 @@ from lti_tool.services.outbound import (AddressRefused, GuardedSession, Outbound
 PUBLIC_ON_LOOPBACK = OutboundPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
 
 
-@pytest.fixture
-def server():
-    srv = HostileServer("127.0.0.1")
-    yield srv
-    srv.close()
-
-
-@pytest.fixture
-def internal():
-    """A server on an "internal" address (127.0.0.2) that must never be reached."""
-    srv = HostileServer("127.0.0.2")
-    srv.json("/secret", {"secret": "internal"})
-    yield srv
-    srv.close()
-
-
 @pytest.mark.parametrize("ip, allowed", [
     ("93.184.216.34", True), ("2606:4700::1111", True),
     ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
@@ -58,47 +42,47 @@ def test_operator_networks_are_allowed():
     assert address_allowed("10.20.3.4", policy) and not address_allowed("10.21.0.1", policy)
 
 
-def test_loopback_refused_in_production(server):
-    server.json("/x", {"ok": True})
+def test_loopback_refused_in_production(hostile):
+    hostile.json("/x", {"ok": True})
     with GuardedSession(OutboundPolicy()) as http, pytest.raises(AddressRefused):
-        http.get(server.url("/x"))
-    assert server.hits == []
+        http.get(hostile.url("/x"))
+    assert hostile.hits == []
 
 
-def test_redirect_hops_are_checked(server, internal):
-    server.redirect("/config", internal.url("/secret"))
+def test_redirect_hops_are_checked(hostile, internal):
+    hostile.redirect("/config", internal.url("/secret"))
     with GuardedSession(PUBLIC_ON_LOOPBACK) as http, pytest.raises(AddressRefused):
-        http.get(server.url("/config"))
+        http.get(hostile.url("/config"))
     assert internal.hits == []
 
 
-def test_redirects_are_followed_only_for_get_without_credentials(server):
-    server.json("/final", {"ok": True})
-    server.redirect("/hop", "/final", 302)
-    server.redirect("/post-hop", "/final", 307)
+def test_redirects_are_followed_only_for_get_without_credentials(hostile):
+    hostile.json("/final", {"ok": True})
+    hostile.redirect("/hop", "/final", 302)
+    hostile.redirect("/post-hop", "/final", 307)
     with GuardedSession(PUBLIC_ON_LOOPBACK) as http:
-        assert http.get(server.url("/hop")).json() == {"ok": True}
+        assert http.get(hostile.url("/hop")).json() == {"ok": True}
         with pytest.raises(RedirectRefused):
-            http.post(server.url("/post-hop"), json={})
+            http.post(hostile.url("/post-hop"), json={})
         with pytest.raises(RedirectRefused):
-            http.get(server.url("/hop"), headers={"Authorization": "Bearer t"})
-    server.redirect("/loop", "/loop")
+            http.get(hostile.url("/hop"), headers={"Authorization": "Bearer t"})
+    hostile.redirect("/loop", "/loop")
     with GuardedSession(PUBLIC_ON_LOOPBACK) as http, pytest.raises(RedirectRefused):
-        http.get(server.url("/loop"))
+        http.get(hostile.url("/loop"))
 
 
-def test_https_required_on_every_hop_in_production(server):
+def test_https_required_on_every_hop_in_production(hostile):
     policy = OutboundPolicy(allowed_networks=PUBLIC_ON_LOOPBACK.allowed_networks, require_https=True)
     with GuardedSession(policy) as http, pytest.raises(requests.RequestException) as refused:
-        http.get(server.url("/x"))
+        http.get(hostile.url("/x"))
     assert refused.value.reason == "insecure_url"
 
 
-def test_dns_answer_that_changes_between_check_and_connect_is_not_followed(server):
+def test_dns_answer_that_changes_between_check_and_connect_is_not_followed(hostile):
     """Rebinding: the first answer is checked and used; a second lookup (public → internal) never happens."""
-    internal = HostileServer("127.0.0.2", server.port)  # the same port on the internal address
+    internal = HostileServer("127.0.0.2", hostile.port)  # the same port on the internal address
     try:
-        server.json("/config", {"where": "public"})
+        hostile.json("/config", {"where": "public"})
         internal.json("/config", {"where": "internal"})
         answers = [["127.0.0.1"], ["127.0.0.2"]]
         calls = []
@@ -107,7 +91,7 @@ def test_dns_answer_that_changes_between_check_and_connect_is_not_followed(serve
             calls.append(host)
             return answers[min(len(calls) - 1, 1)]
 
-        url = f"http://platform.test:{server.port}/config"
+        url = f"http://platform.test:{hostile.port}/config"
         with GuardedSession(PUBLIC_ON_LOOPBACK, resolver=rebinding_resolver) as http:
             assert http.get(url).json() == {"where": "public"}
             assert http.get(url).json() == {"where": "public"}  # the pinned connection is reused
@@ -120,22 +104,22 @@ def test_dns_answer_that_changes_between_check_and_connect_is_not_followed(serve
         internal.close()
 
 
-def test_a_name_with_one_internal_address_among_public_ones_is_refused(server):
-    server.json("/x", {})
+def test_a_name_with_one_internal_address_among_public_ones_is_refused(hostile):
+    hostile.json("/x", {})
     with GuardedSession(PUBLIC_ON_LOOPBACK, resolver=lambda h, p: ["127.0.0.1", "169.254.169.254"]) as http:
         with pytest.raises(AddressRefused):
-            http.get(f"http://platform.test:{server.port}/x")
-    assert server.hits == []
+            http.get(f"http://platform.test:{hostile.port}/x")
+    assert hostile.hits == []
 
 
 @pytest.mark.parametrize("declare_length", [False, True])
-def test_50_mb_answer_is_cut_off_at_the_limit(server, declare_length):
-    server.huge("/big", 50, declare_length=declare_length)
+def test_50_mb_answer_is_cut_off_at_the_limit(hostile, declare_length):
+    hostile.huge("/big", 50, declare_length=declare_length)
     tracemalloc.start()
     started = time.monotonic()
     try:
         with GuardedSession(PUBLIC_ON_LOOPBACK) as http, pytest.raises(ResponseTooLarge):
-            http.get(server.url("/big"), max_bytes=512 * 1024)
+            http.get(hostile.url("/big"), max_bytes=512 * 1024)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -143,24 +127,24 @@ def test_50_mb_answer_is_cut_off_at_the_limit(server, declare_length):
     assert peak < 4 * 1024 * 1024, peak  # never the whole 50 MB in memory
 
 
-def test_gzip_bomb_is_cut_off_after_decompression(server):
-    server.huge("/bomb", 50, gzipped=True)
+def test_gzip_bomb_is_cut_off_after_decompression(hostile):
+    hostile.huge("/bomb", 50, gzipped=True)
     with GuardedSession(PUBLIC_ON_LOOPBACK) as http, pytest.raises(ResponseTooLarge):
-        http.get(server.url("/bomb"), max_bytes=512 * 1024)
+        http.get(hostile.url("/bomb"), max_bytes=512 * 1024)
 
 
 @pytest.mark.parametrize("in_headers", [False, True])
-def test_drip_fed_answer_is_cut_off_at_the_total_time(server, in_headers):
-    server.drip("/slow", every=0.2, in_headers=in_headers)
+def test_drip_fed_answer_is_cut_off_at_the_total_time(hostile, in_headers):
+    hostile.drip("/slow", every=0.2, in_headers=in_headers)
     started = time.monotonic()
     with GuardedSession(PUBLIC_ON_LOOPBACK) as http, pytest.raises(TotalTimeout):
-        http.get(server.url("/slow"), timeout=(1, 1), total_seconds=1.5)
+        http.get(hostile.url("/slow"), timeout=(1, 1), total_seconds=1.5)
     assert 1.4 < time.monotonic() - started < 3.0
 
 
-def test_connections_are_reused_and_answers_read_in_full(server):
-    server.json("/x", {"n": 1})
+def test_connections_are_reused_and_answers_read_in_full(hostile):
+    hostile.json("/x", {"n": 1})
     with GuardedSession(PUBLIC_ON_LOOPBACK) as http:
         for _ in range(5):
-            resp = http.get(server.url("/x"))
+            resp = http.get(hostile.url("/x"))
             assert resp.status_code == 200 and resp.json() == {"n": 1}
