@@ -118,7 +118,7 @@ def information(client_id: str) -> Response:
             if record.status != "open":
                 raise CaseworkError(ops.processing_block(record) or "", code="processing_blocked")
             ops.record_information(actor, record, notice_version=actor.organisation.privacy_notice_version,
-                                   notice_language=f.get("notice_language", ""), easy_read=form_bool("easy_read"),
+                                   notice_language=f.get("notice_language") or client_language(record), easy_read=form_bool("easy_read"),
                                    interpreter_used=form_bool("interpreter_used"),
                                    confidentiality_explained=form_bool("confidentiality_explained"),
                                    lawful_basis=f.get("lawful_basis", ""), record_consent=form_bool("record_consent"),
