@@ -50,7 +50,8 @@ def check_language(code: Any) -> str:
     raise CaseworkError(_("Choose a language from the list."), code="client_language", status=422)
 
 
-def _interface_default() -> str:
+def interface_default() -> str:
+    """The practitioner's interface language if a client language, else English (a new client's form starts here)."""
     lang = interface_language().split("-", 1)[0]
     return lang if lang in CLIENT_LANGUAGES else SOURCE
 
@@ -63,7 +64,7 @@ def recorded_language(client: Client) -> str | None:
 
 def client_language(client: Client) -> str:
     """The language of everything the person is given: theirs, or (none recorded) the practitioner's interface."""
-    return recorded_language(client) or _interface_default()
+    return recorded_language(client) or interface_default()
 
 
 def set_client_language(actor: Actor, client: Client, code: Any) -> None:

@@ -50,32 +50,29 @@ def _text(ours: Any, theirs: Any) -> Any:
     return theirs if isinstance(theirs, str) and theirs.strip() else ours
 
 
+def _texts(ours: Any, theirs: Any, *names: str) -> Any:
+    """``ours`` with the named text fields taken from ``theirs`` where it has them (``theirs`` may be None)."""
+    if theirs is None:
+        return ours
+    return dataclasses.replace(ours, **{name: _text(getattr(ours, name), getattr(theirs, name)) for name in names})
+
+
 def _merged(source: Any, translated: Any) -> Any:
     """The source instrument with the translation's client-facing texts laid over it, field by field."""
     def values(ours: tuple[Any, ...], theirs: tuple[Any, ...]) -> tuple[Any, ...]:
         by_value = {str(v.value): v for v in theirs}
-        out = []
-        for v in ours:
-            t = by_value.get(str(v.value))
-            out.append(v if t is None else dataclasses.replace(
-                v, label=_text(v.label, t.label), description=_text(v.description, t.description)))
-        return tuple(out)
+        return tuple(_texts(v, by_value.get(str(v.value)), "label", "description") for v in ours)
 
     t_domains = {d.id: d for d in translated.domains}
-    domains = tuple(d if d.id not in t_domains else dataclasses.replace(
-        d, title=_text(d.title, t_domains[d.id].title), client_title=_text(d.client_title, t_domains[d.id].client_title),
-        client_prompt=_text(d.client_prompt, t_domains[d.id].client_prompt)) for d in source.domains)
-    t_scales = translated.scales
-    scales = {name: scale if name not in t_scales else dataclasses.replace(
-        scale, values=values(scale.values, t_scales[name].values)) for name, scale in source.scales.items()}
     t_types = {o.id: o for o in translated.occasion_types}
-    occasion_types = tuple(o if o.id not in t_types else dataclasses.replace(o, label=_text(o.label, t_types[o.id].label))
-                           for o in source.occasion_types)
+    t_scales = translated.scales
     return dataclasses.replace(
-        source, client_title=_text(source.client_title, translated.client_title),
-        statement=_text(source.statement, translated.statement), domains=domains, scales=scales,
-        occasion_types=occasion_types, information_sources=values(source.information_sources,
-                                                                  translated.information_sources))
+        _texts(source, translated, "client_title", "statement"),
+        domains=tuple(_texts(d, t_domains.get(d.id), "title", "client_title", "client_prompt") for d in source.domains),
+        scales={name: scale if name not in t_scales else dataclasses.replace(
+            scale, values=values(scale.values, t_scales[name].values)) for name, scale in source.scales.items()},
+        occasion_types=tuple(_texts(o, t_types.get(o.id), "label") for o in source.occasion_types),
+        information_sources=values(source.information_sources, translated.information_sources))
 
 
 def get_cases() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from flask import Response, request
 from flask_babel import gettext as _
 
 from ..db import utcnow
+from ..errors import NotFound
 from ..extensions import db
 from ..lti.session import session_required
 from . import client_texts, exports
@@ -21,9 +22,9 @@ from .client_language import (
     printout_language,
     recorded_language,
     set_client_language,
+    interface_default,
     speaking,
 )
-from ..errors import NotFound
 from .errors import CaseworkError
 from .occasions import occasions
 from .plan import directory, overdue_counts
@@ -65,17 +66,9 @@ def new_client() -> Response:
         else:
             db.session.commit()
             return go("assessment.information", "client_created", client_id=client.id)
-    chosen = request.form.get("language") or client_language_default()
+    chosen = request.form.get("language") or interface_default()
     return page("assessment/client_new.html", status=422 if error else 200, actor=actor, error=error,
                 value=request.form.get("pseudonym", ""), languages=CLIENT_LANGUAGES, chosen_language=chosen)
-
-
-def client_language_default() -> str:
-    """The language a new client's form starts with: the practitioner's interface language."""
-    from ..i18n import interface_language
-
-    lang = interface_language().split("-", 1)[0]
-    return lang if lang in CLIENT_LANGUAGES else "en"
 
 
 @session_required
@@ -118,7 +111,8 @@ def information(client_id: str) -> Response:
             if record.status != "open":
                 raise CaseworkError(ops.processing_block(record) or "", code="processing_blocked")
             ops.record_information(actor, record, notice_version=actor.organisation.privacy_notice_version,
-                                   notice_language=f.get("notice_language") or client_language(record), easy_read=form_bool("easy_read"),
+                                   notice_language=f.get("notice_language") or client_language(record),
+                                   easy_read=form_bool("easy_read"),
                                    interpreter_used=form_bool("interpreter_used"),
                                    confidentiality_explained=form_bool("confidentiality_explained"),
                                    lawful_basis=f.get("lawful_basis", ""), record_consent=form_bool("record_consent"),
@@ -152,7 +146,8 @@ def _client_text(client_id: str) -> tuple[Any, Any, client_texts.ClientText]:
 def client_text(client_id: str) -> Response:
     """The privacy notice or the consent text (standard or easy-read) as a printable page in the person's language."""
     actor, record, text = _client_text(client_id)
-    audit(actor, "export", "client_text", text.name, client_id=record.id, purpose="notice or consent text for the person")
+    audit(actor, "export", "client_text", text.name, client_id=record.id,
+          purpose="notice or consent text for the person")
     db.session.commit()
     with speaking(text.lang):
         return page("assessment/client_text.html", client=record, text=text, recipient=_("the person"),
