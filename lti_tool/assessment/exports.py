@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..db import utcnow
 from ..errors import AppError
+from ..i18n import direction
 from ..pdf import PdfUnavailable, render_pdf
 from . import instrument as inst
 from .errors import CaseworkError
@@ -68,8 +69,19 @@ def _lang() -> str:
     return str(get_locale() or "en").replace("_", "-")
 
 
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """A PDF download: never cached, never indexed."""
+    resp = Response(pdf, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
 def _pdf(template: str, watermark: Watermark, **context: Any) -> bytes:
-    html = render_template(template, watermark=watermark, lang=_lang(), instrument=inst.get_instrument(), **context)
+    """Render a PDF template in the language being rendered (the person's, under ``speaking``)."""
+    html = render_template(template, watermark=watermark, lang=_lang(), dir=direction(_lang()),
+                           instrument=inst.get_instrument(), **context)
     try:
         return render_pdf(html, base_url=PDF_BASE_URL, lang=_lang(), static_dirs=[STATIC],
                           identifier=watermark.document_id)
@@ -94,6 +106,17 @@ def support_plan_pdf(actor: Actor, client: Client, *, recipient: str, title: str
     pdf = _pdf("assessment/pdf/plan.html", mark, title=title, **context)
     audit(actor, "export", "plan_pdf", doc_id, client_id=client.id,
           purpose=_purpose("support plan PDF", context.get("legal_conditions", "")))
+    return pdf, doc_id
+
+
+def client_text_pdf(actor: Actor, client: Client, text: Any, *, recipient: str) -> tuple[bytes, str]:
+    """Render the privacy notice or the consent text (a :class:`.client_texts.ClientText`) for the person; audit
+    the export under a new document id. Returns (pdf, id)."""
+    doc_id = new_document_id("CT")
+    mark = Watermark(recipient, utcnow().date(), doc_id)
+    pdf = _pdf("assessment/pdf/client_text.html", mark, title=text.title, text=text)
+    audit(actor, "export", "client_text_pdf", doc_id, client_id=client.id,
+          purpose=f"{text.name} PDF for the person")
     return pdf, doc_id
 
 

@@ -71,6 +71,10 @@ class Organisation(Base):
     legal_conditions_basis: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Optional client self-access (DP-5): time-limited codes the person uses to read their plan and record.
     self_access_enabled: Mapped[bool_false]
+    #: The organisation's name as the person's privacy notice and consent texts give it (organisation data).
+    public_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: How the person reaches the organisation about their data (address, phone, e-mail, data protection officer).
+    privacy_contact: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[created_at]
 
 
@@ -213,7 +217,7 @@ class Client(Sealed, Base):
     """A person supported by the organisation, known only by a pseudonym the organisation chose."""
 
     __tablename__ = "assessment_client"
-    __sealed__ = ("pseudonym_enc", "legal_conditions_enc")
+    __sealed__ = ("pseudonym_enc", "legal_conditions_enc", "language_enc")
 
     #: The practitioner whose caseload this is.
     practitioner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"))
@@ -221,6 +225,9 @@ class Client(Sealed, Base):
     #: Sealed "legal conditions relevant to support" (e.g. "must not contact X", "curfew"); only when the
     #: organisation has switched the field on (DP-2).
     legal_conditions_enc: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    #: Sealed code of the language the person reads best (``en``, ``fr``, ``ar``...): the language of their
+    #: printed plan, record copy, notice and consent texts. Sealed because it can hint at the person's origin.
+    language_enc: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
     #: ``open`` or ``closed``; retention counts from ``closed_at``.
     status: Mapped[str] = mapped_column(String(10), default="open")
     #: Processing restricted on the client's request (Art. 18): readable, not editable.

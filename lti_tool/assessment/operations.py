@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ..db import utcnow
 from ..extensions import db
+from .client_language import OTHER_LANGUAGE, check_language
 from .errors import CaseworkError
 from .models import Client, Consent, IdentityRecord, InformationRecord, ReferralService
 from .privacy import audit, delete_client
@@ -72,11 +73,14 @@ def _check_pseudonym(actor: Actor, value: str, *, exclude: str | None = None) ->
     return value
 
 
-def create_client(actor: Actor, pseudonym_text: str) -> Client:
-    """Open a client record in the actor's caseload under an organisation-chosen pseudonym."""
+def create_client(actor: Actor, pseudonym_text: str, language: str | None = None) -> Client:
+    """Open a client record in the actor's caseload under an organisation-chosen pseudonym, with the language the
+    person reads best (sealed; ``None`` leaves it unrecorded, an unknown code is refused)."""
     value = _check_pseudonym(actor, pseudonym_text)
+    code = check_language(language) if language is not None else None
     client = Client(organisation_id=actor.org_id, practitioner_id=actor.user_id, status="open")
     client.seal("pseudonym_enc", value)
+    client.seal("language_enc", code)
     db.session.add(client)
     db.session.flush()
     audit(actor, "create", "client", client.id, client_id=client.id)
@@ -92,7 +96,10 @@ def caseload(actor: Actor) -> list[tuple[Client, str]]:
 def record_information(actor: Actor, client: Client, *, notice_version: str, notice_language: str, easy_read: bool,
                        interpreter_used: bool, confidentiality_explained: bool, lawful_basis: str,
                        record_consent: bool, family_consent: bool, note: str = "") -> InformationRecord:
-    """Record what the person was told and what they agreed to (DP-8)."""
+    """Record what the person was told and what they agreed to (DP-8), and in which language (DP-16): a client
+    language code, or ``other`` for a language the texts are not written in (an interpreter translated)."""
+    if notice_language != OTHER_LANGUAGE:
+        check_language(notice_language)
     if not confidentiality_explained:
         raise CaseworkError(_("Explain the limits of confidentiality to the person before you start, and tick "
                               "the box to record it."), code="confidentiality_not_explained")

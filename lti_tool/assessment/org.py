@@ -104,7 +104,8 @@ def user_label(user: LtiUser | None) -> str:
 
 def update_settings(actor: Actor, *, casework_enabled: bool, retention_months: int, privacy_notice_version: str,
                     identity_vault_enabled: bool, legal_conditions_enabled: bool = False,
-                    legal_conditions_basis: str = "", self_access_enabled: bool = False) -> None:
+                    legal_conditions_basis: str = "", self_access_enabled: bool = False,
+                    public_name: str | None = None, privacy_contact: str | None = None) -> None:
     """Change the organisation's settings. The optional features are off unless switched on here; the legal
     conditions field needs the legal basis the controller relies on, recorded with it."""
     if not 1 <= retention_months <= RETENTION_MAX_MONTHS:
@@ -131,6 +132,10 @@ def update_settings(actor: Actor, *, casework_enabled: bool, retention_months: i
     org.retention_months = retention_months
     org.privacy_notice_version = privacy_notice_version.strip()[:40]
     org.identity_vault_enabled = identity_vault_enabled
+    if public_name is not None:  # what the person's notice and consent texts name (None: leave as it is)
+        org.public_name = " ".join(public_name.split())[:200]
+    if privacy_contact is not None:
+        org.privacy_contact = privacy_contact.strip()[:2000]
     db.session.flush()
     _event(actor, "settings", "organisation", str(org.id))
     for change in changes:

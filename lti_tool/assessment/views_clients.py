@@ -5,12 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
+from flask_babel import gettext as _
 
 from ..db import utcnow
+from ..errors import NotFound
 from ..extensions import db
 from ..lti.session import session_required
+from . import client_texts, exports
 from . import operations as ops
 from . import selfaccess
+from .client_language import (
+    CLIENT_LANGUAGES,
+    OTHER_LANGUAGE,
+    client_language,
+    other_languages,
+    printout_language,
+    recorded_language,
+    set_client_language,
+    interface_default,
+    speaking,
+)
 from .errors import CaseworkError
 from .occasions import occasions
 from .plan import directory, overdue_counts
@@ -45,15 +59,26 @@ def new_client() -> Response:
     error = None
     if request.method == "POST":
         try:
-            client = ops.create_client(actor, request.form.get("pseudonym", ""))
+            client = ops.create_client(actor, request.form.get("pseudonym", ""), request.form.get("language"))
         except CaseworkError as exc:
             db.session.rollback()
             error = exc.detail
         else:
             db.session.commit()
             return go("assessment.information", "client_created", client_id=client.id)
+    chosen = request.form.get("language") or interface_default()
     return page("assessment/client_new.html", status=422 if error else 200, actor=actor, error=error,
-                value=request.form.get("pseudonym", ""))
+                value=request.form.get("pseudonym", ""), languages=CLIENT_LANGUAGES, chosen_language=chosen)
+
+
+@session_required
+def language(client_id: str) -> Response:
+    """Change the language the person reads best (sent in the form body, never in the address)."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.EDIT)
+    set_client_language(actor, record, request.form.get("language"))
+    db.session.commit()
+    return go("assessment.client", "saved", client_id=record.id)
 
 
 @session_required
@@ -68,7 +93,8 @@ def client(client_id: str) -> Response:
                              block=ops.processing_block(record), bases=ops.LAWFUL_BASES,
                              legal_conditions=ops.legal_conditions(record, actor.organisation),
                              codes=selfaccess.codes(record) if actor.organisation.self_access_enabled else [],
-                             now=utcnow())
+                             now=utcnow(), languages=CLIENT_LANGUAGES, language=recorded_language(record),
+                             print_languages=other_languages(record))
     db.session.commit()
     return page("assessment/client.html", **context)
 
@@ -85,7 +111,8 @@ def information(client_id: str) -> Response:
             if record.status != "open":
                 raise CaseworkError(ops.processing_block(record) or "", code="processing_blocked")
             ops.record_information(actor, record, notice_version=actor.organisation.privacy_notice_version,
-                                   notice_language=f.get("notice_language", ""), easy_read=form_bool("easy_read"),
+                                   notice_language=f.get("notice_language") or client_language(record),
+                                   easy_read=form_bool("easy_read"),
                                    interpreter_used=form_bool("interpreter_used"),
                                    confidentiality_explained=form_bool("confidentiality_explained"),
                                    lawful_basis=f.get("lawful_basis", ""), record_consent=form_bool("record_consent"),
@@ -97,7 +124,44 @@ def information(client_id: str) -> Response:
             db.session.commit()
             return go("assessment.client", "information_recorded", client_id=record.id)
     return page("assessment/information.html", status=422 if error else 200, actor=actor, client=record,
-                pseudonym=ops.pseudonym(record), bases=ops.LAWFUL_BASES, error=error, form=request.form)
+                pseudonym=ops.pseudonym(record), bases=ops.LAWFUL_BASES, error=error, form=request.form,
+                languages=CLIENT_LANGUAGES, other=OTHER_LANGUAGE, language=client_language(record),
+                texts=client_texts.TEXTS, print_languages=other_languages(record))
+
+
+def _client_text(client_id: str) -> tuple[Any, Any, client_texts.ClientText]:
+    """Load a client and the text named by ``text`` in their language (or the one picked for this printout)."""
+    actor = current_actor()
+    record = get_client(actor, client_id, Action.VIEW)
+    name = request.args.get("text", "")
+    if name not in client_texts.TEXTS:
+        raise NotFound(code="client_text_not_found")
+    lang = printout_language(record, request.args.get("language"))
+    with speaking(lang):
+        text = client_texts.render(name, lang, actor.organisation)
+    return actor, record, text
+
+
+@session_required
+def client_text(client_id: str) -> Response:
+    """The privacy notice or the consent text (standard or easy-read) as a printable page in the person's language."""
+    actor, record, text = _client_text(client_id)
+    audit(actor, "export", "client_text", text.name, client_id=record.id,
+          purpose="notice or consent text for the person")
+    db.session.commit()
+    with speaking(text.lang):
+        return page("assessment/client_text.html", client=record, text=text, recipient=_("the person"),
+                    printed_at=utcnow())
+
+
+@session_required
+def client_text_pdf(client_id: str) -> Response:
+    """The privacy notice or the consent text as a PDF in the person's language."""
+    actor, record, text = _client_text(client_id)
+    with speaking(text.lang):
+        pdf, doc_id = exports.client_text_pdf(actor, record, text, recipient=_("the person"))
+    db.session.commit()
+    return exports.pdf_response(pdf, f"{text.name.replace('_', '-')}-{doc_id}.pdf")
 
 
 @session_required
@@ -114,7 +178,8 @@ def add_consent(client_id: str) -> Response:
     except CaseworkError as exc:
         db.session.rollback()
         return page("assessment/consent_new.html", status=422, actor=actor, client=record,
-                    pseudonym=ops.pseudonym(record), services=directory(actor), error=exc.detail, form=f)
+                    pseudonym=ops.pseudonym(record), services=directory(actor), error=exc.detail, form=f,
+                    texts=client_texts.TEXTS, print_languages=other_languages(record))
     db.session.commit()
     return go("assessment.client", "consent_added", client_id=record.id)
 
@@ -125,7 +190,8 @@ def consent_form(client_id: str) -> Response:
     actor = current_actor()
     record = get_client(actor, client_id, Action.EDIT)
     return page("assessment/consent_new.html", actor=actor, client=record, pseudonym=ops.pseudonym(record),
-                services=directory(actor), error=None, form=request.args)
+                services=directory(actor), error=None, form=request.args, texts=client_texts.TEXTS,
+                print_languages=other_languages(record))
 
 
 @session_required

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..lti.session import current_session
 from . import instrument as inst
+from .client_language import CLIENT_LANGUAGES, OTHER_LANGUAGE
 from .occasions import change_rows, occasions, profile_rows
 from .privacy import audit, default_purpose
 from .roles import Action, current_actor, get_client
@@ -86,7 +87,8 @@ def template_helpers() -> dict[str, Any]:
     from flask import g
 
     token = current_session().token if "tool_session" in g else ""
-    return {"aurl": aurl, "ltik": token, "ilabel": inst.label, "iscale": inst.scale, "chtml": inst.html}
+    return {"aurl": aurl, "ltik": token, "ilabel": inst.label, "iscale": inst.scale, "chtml": inst.html,
+            "client_language_names": {**CLIENT_LANGUAGES, OTHER_LANGUAGE: _l("another language (interpreter)")}}
 
 
 def viewed_profile(client_id: str, occasion_id: str | None) -> tuple[Any, Any, list, Any, list]:

@@ -32,7 +32,8 @@ def settings() -> Response:
                                     identity_vault_enabled=form_bool("identity_vault_enabled"),
                                     legal_conditions_enabled=form_bool("legal_conditions_enabled"),
                                     legal_conditions_basis=f.get("legal_conditions_basis", ""),
-                                    self_access_enabled=form_bool("self_access_enabled"))
+                                    self_access_enabled=form_bool("self_access_enabled"),
+                                    public_name=f.get("public_name"), privacy_contact=f.get("privacy_contact"))
         except CaseworkError as exc:
             db.session.rollback()
             error = exc.detail

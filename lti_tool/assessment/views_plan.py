@@ -12,6 +12,7 @@ from ..extensions import db
 from ..lti.session import session_required
 from . import exports
 from . import plan as plan_ops
+from .client_language import other_languages, printout_language, speaking
 from .errors import CaseworkError
 from .occasions import occasions, priorities, profile_rows
 from .operations import consents, legal_conditions, processing_block, pseudonym, referral_consent
@@ -62,7 +63,8 @@ def plan(client_id: str) -> Response:
                              agreed=agreed, key_strengths=key_strengths, owners=plan_ops.OWNERS,
                              statuses=plan_ops.STATUSES, error=error, latest=latest,
                              has_legal=bool(legal_conditions(record, actor.organisation)),
-                             allowed=actions_for(actor, record), block=processing_block(record))
+                             allowed=actions_for(actor, record), block=processing_block(record),
+                             print_languages=other_languages(record))
     db.session.commit()
     return page("assessment/plan.html", status=422 if error else 200, **context)
 
@@ -105,42 +107,43 @@ def _title(record: Any) -> str:
                               pseudonym=pseudonym(record))
 
 
+def _printout_language(record: Any) -> str:
+    """The person's language, or the one the practitioner picked for this printout (``language``)."""
+    return printout_language(record, request.args.get("language"))
+
+
 @session_required
 def print_plan(client_id: str) -> Response:
     """The printable support plan, watermarked with recipient and date; it says it is not a risk assessment.
 
     Its title is the neutral "My support plan", with the "Printed for" name or the pseudonym only when chosen.
+    It is in the person's language (or the one picked for this printout), whatever the practitioner's interface.
     """
     actor = current_actor()
     record = get_client(actor, client_id, Action.EXPORT)
-    # The recipient is free text (it may be a name), so it goes on the watermark only, not in the log.
-    audit(actor, "export", "plan", "", client_id=record.id, purpose="printed support plan")
-    context = dict[str, Any](client=record, recipient=_recipient() or _("the person"), printed_at=utcnow(),
-                             title=_title(record), legal_conditions=_chosen_legal(actor, record),
-                             **_plan_context(record))
-    db.session.commit()
-    return page("assessment/plan_print.html", **context)
+    with speaking(_printout_language(record)):
+        # The recipient is free text (it may be a name), so it goes on the watermark only, not in the log.
+        audit(actor, "export", "plan", "", client_id=record.id, purpose="printed support plan")
+        context = dict[str, Any](client=record, recipient=_recipient() or _("the person"), printed_at=utcnow(),
+                                 title=_title(record), legal_conditions=_chosen_legal(actor, record),
+                                 **_plan_context(record))
+        db.session.commit()
+        return page("assessment/plan_print.html", **context)
 
 
 @session_required
 def plan_pdf(client_id: str) -> Response:
-    """The support plan as a PDF for the person, watermarked with recipient, date and a document id."""
+    """The support plan as a PDF for the person, watermarked with recipient, date and a document id; in the
+    person's language (or the one picked for this printout)."""
     actor = current_actor()
     record = get_client(actor, client_id, Action.EXPORT)
-    pdf, doc_id = exports.support_plan_pdf(actor, record, recipient=_recipient() or _("the person"),
-                                           title=_title(record), context={
-                                               **_plan_context(record),
-                                               "legal_conditions": _chosen_legal(actor, record)})
+    with speaking(_printout_language(record)):
+        pdf, doc_id = exports.support_plan_pdf(actor, record, recipient=_recipient() or _("the person"),
+                                               title=_title(record), context={
+                                                   **_plan_context(record),
+                                                   "legal_conditions": _chosen_legal(actor, record)})
     db.session.commit()
-    return _pdf_response(pdf, f"support-plan-{doc_id}.pdf")
-
-
-def _pdf_response(pdf: bytes, filename: str) -> Response:
-    resp = Response(pdf, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["X-Robots-Tag"] = "noindex"
-    return resp
+    return exports.pdf_response(pdf, f"support-plan-{doc_id}.pdf")
 
 
 @session_required
@@ -151,7 +154,7 @@ def referral_pdf(referral_id: str) -> Response:
     pdf, doc_id = exports.referral_pdf(actor, record, referral, pseudonym=pseudonym(record),
                                        legal_conditions=_chosen_legal(actor, record))
     db.session.commit()
-    return _pdf_response(pdf, f"referral-{doc_id}.pdf")
+    return exports.pdf_response(pdf, f"referral-{doc_id}.pdf")
 
 
 @session_required
@@ -161,10 +164,11 @@ def client_export(client_id: str) -> Response:
 
     actor = current_actor()
     record = get_client(actor, client_id, Action.EXPORT)
-    audit(actor, "export", "client_record", "", client_id=record.id, purpose="copy of own record for the person")
-    context = record_context(record)
-    db.session.commit()
-    return page("assessment/client_export.html", recipient=context["pseudonym"], **context)
+    with speaking(_printout_language(record)):
+        audit(actor, "export", "client_record", "", client_id=record.id, purpose="copy of own record for the person")
+        context = record_context(record)
+        db.session.commit()
+        return page("assessment/client_export.html", recipient=context["pseudonym"], **context)
 
 
 @session_required

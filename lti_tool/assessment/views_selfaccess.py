@@ -13,6 +13,7 @@ from ..extensions import db
 from ..lti.session import session_required
 from . import plan as plan_ops
 from . import selfaccess
+from .client_language import client_language, speaking
 from .errors import CaseworkError
 from .models import Organisation
 from .occasions import occasion_fields, occasions, profile_rows
@@ -83,9 +84,10 @@ def my_record() -> Response:
     if request.method == "POST":
         record = selfaccess.open_with_code(request.form.get("code", ""))
         if record is not None:
-            context = record_context(record)
-            db.session.commit()
-            return page("assessment/client_export.html", recipient=_("you"), self_access=True, **context)
+            with speaking(client_language(record)):  # the person reads their record in their own language
+                context = record_context(record)
+                db.session.commit()
+                return page("assessment/client_export.html", recipient=_("you"), self_access=True, **context)
         db.session.rollback()
         error = _("This code does not work. It may be mistyped, out of date or stopped. Ask the person who "
                   "supports you for a new one.")

@@ -173,7 +173,7 @@ def new_client(caller: Caller, pseudonym: str = PSEUDONYM) -> str:
     assert resp.status_code == 303, resp.get_data(as_text=True)
     client_id = location_id(resp, "clients")
     resp = caller.post(f"/assessment/clients/{client_id}/information",
-                       {"notice_language": "Swedish", "confidentiality_explained": "1", "lawful_basis": "consent",
+                       {"notice_language": "sv", "confidentiality_explained": "1", "lawful_basis": "consent",
                         "record_consent": "1", "interpreter_used": "1"})
     assert resp.status_code == 303, resp.get_data(as_text=True)
     return client_id

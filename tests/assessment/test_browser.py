@@ -140,7 +140,7 @@ def _new_occasion(tool: Any, token: str, pseudonym: str) -> tuple[str, str]:
     resp = web.post("/assessment/clients/new", data={"ltik": token, "pseudonym": pseudonym})
     client_id = resp.headers["Location"].split("/clients/")[1].split("/")[0].split("?")[0]
     web.post(f"/assessment/clients/{client_id}/information",
-             data={"ltik": token, "notice_language": "English", "confidentiality_explained": "1",
+             data={"ltik": token, "notice_language": "en", "confidentiality_explained": "1",
                    "lawful_basis": "consent", "record_consent": "1"})
     resp = web.post(f"/assessment/clients/{client_id}/occasions/new",
                     data={"ltik": token, "occasion_type": "week-1", "occasion_date": "2026-03-02"})

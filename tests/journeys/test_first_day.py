@@ -257,7 +257,7 @@ def test_first_day(platform_profile: str, tool: ServedTool, platform: Any, chrom
     practitioner.page.locator("#pseudonym").fill("Kite-4")
     practitioner.click(practitioner.page.locator("main form button[type=submit]").first)
     expect(practitioner.page.locator("h1")).to_contain_text("What Kite-4 was told")
-    practitioner.page.locator("#notice_language").fill("English")
+    practitioner.page.locator("#notice_language").select_option("en")
     for box in ("#confidentiality_explained", "#record_consent"):
         practitioner.page.locator(box).check()
     practitioner.click(practitioner.page.get_by_role("button", name=re.compile("^Save")))
