@@ -75,14 +75,24 @@ def _merged(source: Any, translated: Any) -> Any:
         information_sources=values(source.information_sources, translated.information_sources))
 
 
-def get_cases() -> dict[str, Any]:
-    """Return the fictional cases by id, in file order."""
-    return {c.id: c for c in _library().case_set().cases}
+def reading_language() -> str | None:
+    """The language a learner reads the fictional cases in: the interface's (the case set's source where the case
+    set has no such translation)."""
+    from flask import has_request_context
+
+    from ..i18n import interface_language
+
+    return interface_language() if has_request_context() else None
 
 
-def get_case(case_id: str) -> Any:
-    """Return one fictional case or raise NotFound."""
-    case = get_cases().get(str(case_id))
+def get_cases(lang: str | None = None) -> dict[str, Any]:
+    """Return the fictional cases by id, in file order, in ``lang`` where the case set has that translation."""
+    return {c.id: c for c in _library().case_set(lang).cases}
+
+
+def get_case(case_id: str, lang: str | None = None) -> Any:
+    """Return one fictional case (in ``lang`` where translated) or raise NotFound."""
+    case = get_cases(lang).get(str(case_id))
     if case is None or not case.fictional:
         raise NotFound(code="case_not_found")
     return case

@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import wordlists
 from ..db import utcnow
 from ..errors import NotFound
 from ..extensions import db
@@ -57,7 +58,11 @@ NOTE_WORD_LIMIT = 100
 LABEL_WORDS = tuple(dict.fromkeys((*(w for w in CHARACTER_WORDS if w not in ("weak",)), "radicalised",
                                    "radicalized", "jihadist", "islamist", "nazi", "thug", "ex-con", "junkie",
                                    "addict", "crazy", "paranoid", "brainwashed", "hothead", "attention-seeking",
-                                   "work-shy", "scrounger")))
+                                   "work-shy", "scrounger",
+                                   # Notes written in the partners' languages (the cases ship in French and
+                                   # Portuguese) are held to the same rule.
+                                   *(w for lang, words in wordlists.CHARACTER_WORDS.items() if lang != "en"
+                                     for w in words))))
 SCORING_RULE = (
     _l("Each area of the profile gives up to 6 points."),
     _l("Support need, up to 2 points: 2 for the reference rating, 1 for one step away, 0 otherwise. “Not known "
@@ -264,7 +269,8 @@ def submit(session: ToolSession, attempt: TrainingAttempt, form: Mapping[str, An
     answers, _fields, errors = validate_draft(attempt.draft)
     if errors:
         return errors
-    case = inst.get_case(attempt.case_id)
+    # Key facts are looked for in the language the learner read the case in (the notes are written in it).
+    case = inst.get_case(attempt.case_id, inst.reading_language())
     feedback, points, maximum = compare(case.reference_profile, answers)
     attempt.answers = answers
     attempt.submitted_at = utcnow()
@@ -284,7 +290,8 @@ def submit(session: ToolSession, attempt: TrainingAttempt, form: Mapping[str, An
                       submitted_at=attempt.submitted_at,
                       comment=(f"Fictional case exercise: ratings matching the reference in {close} of "
                                f"{len(feedback)} domains; key facts noted in {facts}."),
-                      label=case.title, resource_id=case.id, tag="case-exercise")
+                      # One gradebook column name for every learner, whatever language they read the case in.
+                      label=inst.get_case(case.id).title, resource_id=case.id, tag="case-exercise")
         result.reported = True
     return result
 

@@ -258,3 +258,40 @@ def test_results_stored_under_the_old_rule_still_show(world: World) -> None:
     page = caller.get(f"{url}/result")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Close enough" in text and "What the reference saw:" not in text
+
+
+def test_a_learner_reads_the_case_in_their_language_and_notes_in_it_are_scored(world: World) -> None:
+    """A French interface shows the French case; notes quoting its key facts in French earn the evidence points,
+    and the gradebook column keeps the one (source) title every learner shares."""
+    import html as html_lib
+
+    caller, url = start(world)
+    french = {"Accept-Language": "fr"}
+    with world.app.app_context():
+        library = world.app.extensions["r2com"]["content"]
+        case_fr = next(c for c in library.case_set("fr").cases if c.id == "c01-daniel")
+        case_en = next(c for c in library.case_set().cases if c.id == "c01-daniel")
+    assert case_fr.title != case_en.title
+    page = caller.client.get(url, query_string={"ltik": caller.token}, headers=french).get_data(as_text=True)
+    assert '<html lang="fr"' in page and html_lib.escape(case_fr.title, quote=False) in page
+    assert html_lib.escape(case_en.title, quote=False) not in page
+    form = perfect_form()
+    for d, ref in case_fr.reference_profile.items():
+        facts = ref["key_facts"] if isinstance(ref, dict) else ref.key_facts
+        form[f"{d}.evidence_note"] = "; ".join(facts)
+    resp = caller.client.post(url, data={"ltik": caller.token, **form}, headers=french)
+    assert resp.status_code == 303
+    with world.app.app_context():
+        result = db.session.execute(select(TrainingResult)).scalar_one()
+        assert result.score_given == result.score_maximum
+        assert db.session.execute(select(GradeOutbox)).scalar_one().label == case_en.title
+    shown = caller.client.get(f"{url}/result", query_string={"ltik": caller.token}, headers=french)
+    assert shown.status_code == 200 and html_lib.escape(case_fr.title, quote=False) in shown.get_data(as_text=True)
+
+
+def test_labelling_words_in_the_partners_languages_cost_a_point() -> None:
+    from lti_tool.assessment.training import label_words
+
+    assert label_words("Il est fainéant et manipulateur.") == ["manipulateur", "fainéant"]
+    assert label_words("Ele é preguiçoso.") == ["preguiçoso"]
+    assert label_words("Il cherche un logement.") == []
