@@ -21,7 +21,7 @@ MIN_QUIZ_QUESTIONS = 8
 #: A "Further reading" heading (## or ###): every chapter needs one, and so does one page of every module
 #: (the shipped course puts it on the last page; tests/content/test_sources.py holds it to that).
 #: Translations use the heading of their language (one regular expression: any of these, in any package).
-FURTHER_READING_HEADINGS = {"en": "Further reading", "fr": "Pour aller plus loin", "pt": "Para saber mais"}
+FURTHER_READING_HEADINGS = {"en": "Further reading", "fr": "Pour aller plus loin", "pt": "Leituras complementares"}
 FURTHER_READING = re.compile(r"^#{2,3} (?:%s)\s*$" % "|".join(map(re.escape, FURTHER_READING_HEADINGS.values())),
                              re.MULTILINE)
 KIND_FILES = {"course": ("course.yaml", "glossary.yaml"), "manual": ("manual.yaml", "glossary.yaml"),
