@@ -36,11 +36,12 @@ def validate_command(path: Path | None) -> None:
         raise SystemExit(1)
     assert library is not None
     from .names import REGISTRY, check_names
-    from .quality import check_quality, report_lines
+    from .quality import check_quality, report_lines, translated_quiz_issues
 
     quality = check_quality(library.packages())
     single = (target / "package.yaml").is_file()
-    problems = [i for i in quality.issues if not single or i.file.split("/", 1)[0] == target.name]
+    problems = [i for i in [*quality.issues, *translated_quiz_issues(library)]
+                if not single or i.file.split("/", 1)[0] == target.name]
     # Names are checked across the whole tree: one person per name in every package together.
     # A lone package folder is checked with the tree it sits in, or else with the installed tree.
     names_root = target if not single else target.parent if (target.parent / REGISTRY).is_file() else _content_dir()

@@ -282,6 +282,24 @@ def check_quality(packages: Iterable[m.Package]) -> Quality:
     return Quality(quizzes, case_reports, sorted(issues, key=ContentIssue.sort_key))
 
 
+def translated_quiz_issues(library: Any) -> list[ContentIssue]:
+    """The quiz checks on every translated course: a translation must not give an answer away either.
+
+    Only length can change in translation (positions, true/false answers and the bank are the source's), so
+    this is where a translated option that grew much longer than its siblings is caught.
+    """
+    issues: list[ContentIssue] = []
+    for package in library.packages():
+        if package.kind != "course":
+            continue
+        for lang, translated in sorted(library.loaded(package.id).translations.items()):
+            for module in translated.body.modules:
+                file = f"{package.id}/i18n/{lang}/modules/{module.id}/quiz.yaml"
+                issues.extend(ContentIssue(file, "questions", problem)
+                              for problem in quiz_issues(quiz_report(module.quiz, file)))
+    return issues
+
+
 def report_lines(quality: Quality) -> list[str]:
     """Return the table ``content validate`` prints."""
     lines: list[str] = []

@@ -76,3 +76,19 @@ def test_shipped_translations_declared_complete_are_whole() -> None:
         if result.status == "complete":
             assert result.whole, result.lines()
         assert not result.outdated and not result.unstamped, result.lines()
+
+
+def test_a_translated_quiz_that_gives_answers_away_by_length_fails_validate(content_app, tree: Path) -> None:
+    source = tree / COURSE / "quiz.yaml"
+    translated = tree / "demo-course/i18n/ar/modules/m01-basics/quiz.yaml"
+    quiz = yaml.safe_load(source.read_text(encoding="utf-8"))
+    for question in quiz["questions"]:
+        if question["type"] == "single_choice":
+            for option in question["options"]:
+                if option["correct"]:
+                    option["text"] += " — وهذا هو الجواب الذي يشرح كل شيء بتفصيل طويل جدا"
+    translated.write_text(yaml.safe_dump(quiz, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = content_app.test_cli_runner().invoke(args=["content", "validate"])
+    assert result.exit_code == 1
+    assert ("demo-course/i18n/ar/modules/m01-basics/quiz.yaml: questions: the correct option is the longest in"
+            in result.output), result.output
