@@ -33,10 +33,11 @@ def timed(tmp_path: Path) -> Iterator[tuple[Any, Any, str]]:
     """The tool over HTTP with module 1's quiz limited to 10 minutes; yields (tool, world, learner token)."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content_packages", content)
-    quiz_file = content / "r2com-course" / "modules" / M1 / "quiz.yaml"
-    quiz_file.write_text(quiz_file.read_text(encoding="utf-8").replace("time_limit_minutes: null",
-                                                                        "time_limit_minutes: 10", 1),
-                         encoding="utf-8")
+    course = content / "r2com-course"
+    for quiz_file in (course / "modules" / M1 / "quiz.yaml", *course.glob(f"i18n/*/modules/{M1}/quiz.yaml")):
+        quiz_file.write_text(quiz_file.read_text(encoding="utf-8").replace("time_limit_minutes: null",
+                                                                            "time_limit_minutes: 10", 1),
+                             encoding="utf-8")  # a translation keeps the source's time limit
     tool = serve_tool(tmp_path, CONTENT_DIR=str(content))
     world = build_world(tool.app)
     yield tool, world, world.session("ana")

@@ -42,3 +42,18 @@ def test_content_note_before_a_page_in_the_demo_course(demo):
     assert "This page mentions prison." in note.get_data(as_text=True)
     shown = client.get("/training/modules/m01-basics/pages/m01-more", query_string={"ltik": token, "note": "seen"})
     assert shown.status_code == 200 and "Next page" not in shown.get_data(as_text=True).split("<nav class=\"pager\"")[0]
+
+
+def test_shipped_course_reads_in_french(world):
+    """The French adaptation of the shipped course (i18n/fr) is what a learner who picks French reads."""
+    client = world.app.test_client()
+    token = world.session("ana")
+    page = client.get("/training/modules/m01-foundations/pages/m01-words-matter",
+                      query_string={"ltik": token, "lang": "fr"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'lang="fr"' in html.split("<article", 1)[1][:80]
+    assert "Pourquoi les mots que nous employons comptent" in html
+    started = client.post("/training/modules/m08-safeguarding-data-selfcare/quiz/start",
+                          query_string={"ltik": token, "lang": "fr"})
+    attempt = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "Vérifiez vos acquis : protection, protection des données et prendre soin de soi" in attempt

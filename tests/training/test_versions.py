@@ -35,10 +35,11 @@ NEW = "9.9.0"
 
 def _publish(app, content: Path, removed: str) -> None:
     """Remove question ``removed``, rename a chapter, bump both versions to NEW, and load the new library."""
-    quiz = content / QUIZ
-    text = quiz.read_text(encoding="utf-8")
-    text = re.sub(rf"\n  - id: {removed}\n.*?(?=\n  - id: |\Z)", "", text, count=1, flags=re.S)
-    quiz.write_text(text, encoding="utf-8")
+    package, rest = QUIZ.split("/", 1)
+    for quiz in (content / QUIZ, *(content / package / "i18n").glob(f"*/{rest}")):  # translations follow the source
+        text = quiz.read_text(encoding="utf-8")
+        text = re.sub(rf"\n  - id: {removed}\n.*?(?=\n  - id: |\Z)", "", text, count=1, flags=re.S)
+        quiz.write_text(text, encoding="utf-8")
     for package in ("r2com-course", "r2com-manual"):
         path = content / package / "package.yaml"
         path.write_text(re.sub(r"(?m)^version: .*$", f"version: {NEW}", path.read_text(encoding="utf-8")),
