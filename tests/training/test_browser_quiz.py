@@ -33,10 +33,12 @@ def timed(tmp_path: Path) -> Iterator[tuple[Any, Any, str]]:
     """The tool over HTTP with module 1's quiz limited to 10 minutes; yields (tool, world, learner token)."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content_packages", content)
-    quiz_file = content / "r2com-course" / "modules" / M1 / "quiz.yaml"
-    quiz_file.write_text(quiz_file.read_text(encoding="utf-8").replace("time_limit_minutes: null",
-                                                                        "time_limit_minutes: 10", 1),
-                         encoding="utf-8")
+    # A translation keeps every number of its source, so each translated copy of the quiz gets the limit too.
+    for quiz_file in [content / "r2com-course" / "modules" / M1 / "quiz.yaml",
+                      *sorted((content / "r2com-course" / "i18n").glob(f"*/modules/{M1}/quiz.yaml"))]:
+        quiz_file.write_text(quiz_file.read_text(encoding="utf-8").replace("time_limit_minutes: null",
+                                                                            "time_limit_minutes: 10", 1),
+                             encoding="utf-8")
     tool = serve_tool(tmp_path, CONTENT_DIR=str(content))
     world = build_world(tool.app)
     yield tool, world, world.session("ana")

@@ -108,10 +108,12 @@ def timed_world(tmp_path):
     """A world whose module 1 quiz declares a 10-minute time limit (a copy of the shipped content)."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content_packages", content)
-    quiz_file = content / "r2com-course" / "modules" / M1 / "quiz.yaml"
-    text = quiz_file.read_text(encoding="utf-8")
-    assert "time_limit_minutes: null" in text
-    quiz_file.write_text(text.replace("time_limit_minutes: null", "time_limit_minutes: 10", 1), encoding="utf-8")
+    # A translation keeps every number of its source, so each translated copy of the quiz gets the limit too.
+    for quiz_file in [content / "r2com-course" / "modules" / M1 / "quiz.yaml",
+                      *sorted((content / "r2com-course" / "i18n").glob(f"*/modules/{M1}/quiz.yaml"))]:
+        text = quiz_file.read_text(encoding="utf-8")
+        assert "time_limit_minutes: null" in text
+        quiz_file.write_text(text.replace("time_limit_minutes: null", "time_limit_minutes: 10", 1), encoding="utf-8")
     app = make_app(tmp_path, CONTENT_DIR=str(content))
     yield build_world(app)
     drop_app(app)

@@ -35,10 +35,12 @@ NEW = "9.9.0"
 
 def _publish(app, content: Path, removed: str) -> None:
     """Remove question ``removed``, rename a chapter, bump both versions to NEW, and load the new library."""
-    quiz = content / QUIZ
-    text = quiz.read_text(encoding="utf-8")
-    text = re.sub(rf"\n  - id: {removed}\n.*?(?=\n  - id: |\Z)", "", text, count=1, flags=re.S)
-    quiz.write_text(text, encoding="utf-8")
+    # A translated quiz keeps the ids of its source, so the question leaves every translated copy as well.
+    source = content / QUIZ
+    for quiz in [source, *sorted((content / "r2com-course/i18n").glob("*/" + QUIZ.split("/", 1)[1]))]:
+        text = quiz.read_text(encoding="utf-8")
+        text = re.sub(rf"\n  - id: {removed}\n.*?(?=\n  - id: |\Z)", "", text, count=1, flags=re.S)
+        quiz.write_text(text, encoding="utf-8")
     for package in ("r2com-course", "r2com-manual"):
         path = content / package / "package.yaml"
         path.write_text(re.sub(r"(?m)^version: .*$", f"version: {NEW}", path.read_text(encoding="utf-8")),
