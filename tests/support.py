@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -15,6 +16,10 @@ from lti_tool import create_app
 from lti_tool.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("LTI_TOOL_TEST_DATABASE_URL")
+#: For the slow walks (every language, every page): CI runs the suite on SQLite and again on PostgreSQL, and what
+#: these walks check (templates, translations, layout) does not depend on the database, so they run once.
+ONCE = pytest.mark.skipif(TEST_DATABASE_URL is not None,
+                          reason="a slow walk that does not depend on the database: it runs in the SQLite pass")
 
 
 def make_app(tmp_path: Path, **overrides: Any) -> Flask:
