@@ -18,6 +18,19 @@ from .sources import LineDict, LineList
 IDENTITY_KEYS = ("id", "value")
 
 
+def non_text(key: Any, source_value: Any) -> bool:
+    """Tell whether a field keeps its source value in every translation (ids, numbers, scale values...).
+
+    A key of :data:`NON_TEXT_KEYS` holding a mapping or entries (the instrument's ``need`` and ``strength``
+    scales) is not a value but a container of texts.
+    """
+    if key not in NON_TEXT_KEYS:
+        return False
+    if isinstance(source_value, dict):
+        return False
+    return not (isinstance(source_value, list) and any(isinstance(item, (dict, list)) for item in source_value))
+
+
 def identity(item: Any) -> tuple[str, Any] | None:
     """Return (key, value) naming a list entry (``id`` or ``value``), or None."""
     if isinstance(item, dict):
@@ -42,7 +55,7 @@ def check_overlay(source: Any, translated: Any, report: Report, path: tuple[Any,
             if key not in source:
                 report(path + (key,), f"unknown key {key!r}: the source file has no such field here "
                                       "(translations keep the source keys)")
-            elif key in NON_TEXT_KEYS:
+            elif non_text(key, source[key]):
                 if value != source[key]:
                     report(path + (key,), f"must stay {source[key]!r} as in the source file (translations change "
                                           "only text)")
@@ -148,7 +161,7 @@ def text_paths(source: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, .
     """Yield the path of every translatable text of a source file (list entries named by id or value)."""
     if isinstance(source, dict):
         for key, value in source.items():
-            if key not in NON_TEXT_KEYS:
+            if not non_text(key, value):
                 yield from text_paths(value, path + (key,))
     elif isinstance(source, list):
         if _keyed(source):
