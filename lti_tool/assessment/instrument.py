@@ -18,9 +18,37 @@ def _library() -> Any:
     return current_app.extensions["r2com"]["content"]
 
 
-def get_instrument() -> Any:
-    """Return the instrument."""
-    return _library().instrument()
+def get_instrument(lang: str | None = None) -> Any:
+    """Return the instrument for the practitioner's screens: in ``lang`` only where that translation is complete.
+
+    A partial translation (the client texts only, FORMAT.md "Translations") leaves its guidance, prompts and
+    scale labels in English; shown as the instrument "in" that language it would pass English off as
+    translated, so practitioners get the source (English) instrument instead. Without ``lang``: the source.
+    """
+    library = _library()
+    instrument = library.instrument(lang)
+    if lang and library.package(_package_id(), lang).status not in ("source", "complete"):
+        return library.instrument()
+    return instrument
+
+
+def client_texts(lang: str | None) -> dict[str, tuple[str, str]]:
+    """Return what the client reads of the instrument, in ``lang``: field path -> (text, its language).
+
+    The paths are ``client_title``, ``statement``, ``domains[<id>].client_title``, ``domains[<id>].client_prompt``
+    and ``scales.client_view[<value>].label``. A text the translation does not give comes back in the source
+    language with that language's code, so a printout can mark it with its own ``lang``.
+    """
+    from ..content.coverage import client_texts as texts
+
+    library = _library()
+    loaded = library.loaded(_package_id())
+    pick = lang if lang in loaded.translations else (lang or "").split("-", 1)[0]
+    return texts(loaded, pick)
+
+
+def _package_id() -> str:
+    return next(p.id for p in _library().packages() if p.kind == "instrument")
 
 
 def get_cases() -> dict[str, Any]:

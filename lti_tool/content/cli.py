@@ -64,6 +64,17 @@ def validate_command(path: Path | None) -> None:
         click.echo(f"OK: {len(library.packages())} packages valid ({packages}) in {elapsed:.0f} ms.")
     for line in report_lines(quality):
         click.echo(line)
+    for line in translation_lines(library, target.name if single else None):
+        click.echo(line)
+
+
+def translation_lines(library: ContentLibrary, only: str | None = None) -> list[str]:
+    """Return the per-package, per-language report of what each translation leaves in the source language."""
+    from .coverage import coverage
+
+    lines = [line for package_id in [p.id for p in library.packages()] if only in (None, package_id)
+             for report in coverage(library.loaded(package_id)) for line in report.lines()]
+    return ["Translations (what falls back to the source language):", *lines] if lines else []
 
 
 @content_cli.command("list")
