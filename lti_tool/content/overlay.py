@@ -67,8 +67,13 @@ def check_overlay(source: Any, translated: Any, report: Report, path: tuple[Any,
             return
         if _keyed(source):
             by_identity = {identity(item): item for item in source}
+            seen: set[Any] = set()
             for index, item in enumerate(translated):
                 ident = identity(item)
+                if ident is not None and ident in seen:
+                    report(path + (index, ident[0]), f"{ident[0]} {ident[1]!r} is translated twice in this list")
+                    continue
+                seen.add(ident)
                 if ident is None:
                     report(path + (index,), f"needs the {' or '.join(IDENTITY_KEYS)} of the source entry it "
                                             "translates")

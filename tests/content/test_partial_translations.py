@@ -69,6 +69,8 @@ def test_a_partial_file_is_laid_over_its_source(tree: Path) -> None:
     (PARTIAL.replace('value: "3"', 'value: "4"'),
      f"{FILE}:4: scales.client_view[1].value: value '4' is not in the source file (translations keep the source "
      "ids)"),
+    (PARTIAL + "  - id: income\n    client_title: Argent\n",
+     f"{FILE}:8: domains[income].id: id 'income' is translated twice in this list"),
     (PARTIAL + "    number: 7\n",
      f"{FILE}:8: domains[income].number: must stay 2 as in the source file (translations change only text)"),
     (PARTIAL.replace("client_title: Mon plan d'accompagnement", "client_title: [Mon plan]"),
