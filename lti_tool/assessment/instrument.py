@@ -6,7 +6,6 @@ startup; these helpers are the assessment's only way in, so views never touch ra
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from flask import current_app, g, has_app_context
@@ -20,69 +19,55 @@ def _library() -> Any:
 
 
 def get_instrument(lang: str | None = None) -> Any:
-    """Return the instrument; its client-facing texts in ``lang``, or in the person's language while rendering
-    something for them (see :func:`.client_language.speaking`).
+    """Return the instrument in the language it is read in.
 
-    The structure (domains, scales, values, ids) is always the source package's; only the texts the person reads
-    come from the translation, field by field, with the source text wherever the translation lacks one.
+    While something is rendered for the person (:func:`.client_language.speaking`), that is the person's language
+    in any translation: a partial one gives the client texts, and the content loader fills every text it lacks
+    with the source's, field by field. On the practitioner's screens it is ``lang`` or the interface language,
+    but only where that translation is complete: a partial one would pass English guidance off as translated,
+    so practitioners then get the source instrument.
     """
-    lang = lang or (g.get("client_language") if has_app_context() else None)
-    source = _library().instrument()
-    if not lang:
-        return source
-    translated = _library().instrument(lang)
-    if translated is source:
-        return source
-    key = (id(source), id(translated))
-    hit = _MERGED.get(key)
-    if hit is None or hit[0] is not source or hit[1] is not translated:  # a reloaded library has new objects
-        if len(_MERGED) > 32:
-            _MERGED.clear()
-        hit = _MERGED[key] = (source, translated, _merged(source, translated))
-    return hit[2]
+    library = _library()
+    person = g.get("client_language") if has_app_context() else None
+    if person and not lang:
+        return library.instrument(person)
+    lang = lang or _interface_language()
+    if lang and library.package(_package_id(), lang).status in ("source", "complete"):
+        return library.instrument(lang)
+    return library.instrument()
 
 
-#: (source, translation) object ids -> (source, translation, merged instrument); labels ask for it many times a page.
-_MERGED: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
-
-
-def _text(ours: Any, theirs: Any) -> Any:
-    return theirs if isinstance(theirs, str) and theirs.strip() else ours
-
-
-def _texts(ours: Any, theirs: Any, *names: str) -> Any:
-    """``ours`` with the named text fields taken from ``theirs`` where it has them (``theirs`` may be None)."""
-    if theirs is None:
-        return ours
-    return dataclasses.replace(ours, **{name: _text(getattr(ours, name), getattr(theirs, name)) for name in names})
-
-
-def _merged(source: Any, translated: Any) -> Any:
-    """The source instrument with the translation's client-facing texts laid over it, field by field."""
-    def values(ours: tuple[Any, ...], theirs: tuple[Any, ...]) -> tuple[Any, ...]:
-        by_value = {str(v.value): v for v in theirs}
-        return tuple(_texts(v, by_value.get(str(v.value)), "label", "description") for v in ours)
-
-    t_domains = {d.id: d for d in translated.domains}
-    t_types = {o.id: o for o in translated.occasion_types}
-    t_scales = translated.scales
-    return dataclasses.replace(
-        _texts(source, translated, "client_title", "statement"),
-        domains=tuple(_texts(d, t_domains.get(d.id), "title", "client_title", "client_prompt") for d in source.domains),
-        scales={name: scale if name not in t_scales else dataclasses.replace(
-            scale, values=values(scale.values, t_scales[name].values)) for name, scale in source.scales.items()},
-        occasion_types=tuple(_texts(o, t_types.get(o.id), "label") for o in source.occasion_types),
-        information_sources=values(source.information_sources, translated.information_sources))
-
-
-def reading_language() -> str | None:
-    """The language a learner reads the fictional cases in: the interface's (the case set's source where the case
-    set has no such translation)."""
+def _interface_language() -> str | None:
     from flask import has_request_context
 
     from ..i18n import interface_language
 
     return interface_language() if has_request_context() else None
+
+
+def client_texts(lang: str | None) -> dict[str, tuple[str, str]]:
+    """Return what the client reads of the instrument, in ``lang``: field path -> (text, its language).
+
+    The paths are ``client_title``, ``statement``, ``domains[<id>].client_title``, ``domains[<id>].client_prompt``
+    and ``scales.client_view[<value>].label``. A text the translation does not give comes back in the source
+    language with that language's code, so a printout can mark it with its own ``lang``.
+    """
+    from ..content.coverage import client_texts as texts
+
+    library = _library()
+    loaded = library.loaded(_package_id())
+    pick = lang if lang in loaded.translations else (lang or "").split("-", 1)[0]
+    return texts(loaded, pick)
+
+
+def _package_id() -> str:
+    return next(p.id for p in _library().packages() if p.kind == "instrument")
+
+
+def reading_language() -> str | None:
+    """The language a learner reads the fictional cases in: the interface's (the case set's source where the case
+    set has no such translation)."""
+    return _interface_language()
 
 
 def get_cases(lang: str | None = None) -> dict[str, Any]:

@@ -48,12 +48,13 @@ class BuilderBase:
     """State and helpers shared by the parts of :class:`~.loader.PackageBuilder`."""
 
     def __init__(self, source: Source, folder: str, *, lang: str | None = None, asset_prefix: str = "/content",
-                 check_counts: bool = True, source_raw: dict[str, Any] | None = None) -> None:
+                 check_counts: bool = True, source_raw: dict[str, Any] | None = None, partial: bool = False) -> None:
         self.source = source
         self.folder = folder
         self.translation = lang
         self.check_counts = check_counts and lang is None
         self.source_raw = source_raw or {}
+        self.partial = partial  # a translation declared status: partial (its YAML files may give some fields)
         self.asset_prefix = asset_prefix
         self.asset_base = f"{asset_prefix}/{folder}/0.0.0"
         self._source_lang = "en"
@@ -68,14 +69,17 @@ class BuilderBase:
 
     # -- helpers ---------------------------------------------------------------------------------
     def _read(self, rel: str, schema: s.Schema, markdown: bool = False, required: bool = True) -> Loaded | None:
-        loaded = self.reader.markdown(rel, schema) if markdown else self.reader.yaml(rel, schema, required)
+        overlay = bool(self.translation) and isinstance(self.source, OverlaySource) and self.source.translated(rel)
+        original = self.source_raw.get(rel) if overlay else None
+        if markdown:
+            loaded = self.reader.markdown(rel, schema)
+        else:  # a translated YAML file is checked against its source and laid over it
+            loaded = self.reader.yaml(rel, schema, required, base=original, partial=self.partial)
         if loaded is None:
             return None
         self.result.raw[rel] = loaded.raw
-        if self.translation and isinstance(self.source, OverlaySource) and self.source.translated(rel):
-            original = self.source_raw.get(rel)
-            if original is not None:
-                check_translation(original, loaded.raw, lambda path, msg: self.reader.add_at(loaded, path, msg))
+        if markdown and original is not None:
+            check_translation(original, loaded.raw, lambda path, msg: self.reader.add_at(loaded, path, msg))
         return loaded
 
     def _register(self, loaded: Loaded, path: tuple[Any, ...], kind: str, item: Any, parent: str | None = None,

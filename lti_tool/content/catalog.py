@@ -65,7 +65,8 @@ def build_package(source: Source, folder: str, *, check_counts: bool = True) -> 
                                                   f"no files in i18n/{lang}/ (set status: planned until there are)"))
             continue
         overlay = OverlaySource(source, lang)
-        built = PackageBuilder(overlay, folder, lang=lang, source_raw=main.raw).build()
+        built = PackageBuilder(overlay, folder, lang=lang, source_raw=main.raw,
+                               partial=declared[lang].status == "partial").build()
         # Files the translation does not have fall back to the source, whose issues are reported already.
         built.issues[:] = [i for i in built.issues if i.file.startswith(f"{folder}/i18n/{lang}/")]
         results.append(built)

@@ -65,18 +65,23 @@ def validate_command(path: Path | None) -> None:
         click.echo(f"OK: {len(library.packages())} packages valid ({packages}) in {elapsed:.0f} ms.")
     for line in report_lines(quality):
         click.echo(line)
-    _report_translations(target)
+    _report_translations(target, library)
 
 
-def _report_translations(target: Path) -> None:
+def _report_translations(target: Path, library: ContentLibrary) -> None:
+    """Per package and language: the files missing, out of date or not stamped, then the texts a partial
+    translation leaves to the source language and the instrument's client texts."""
+    from .coverage import coverage
     from .freshness import check_tree as translations
 
     results = translations(target)
     if not results:
         return
+    details = {(report.package, report.language): list(report.lines())
+               for package in library.packages() for report in coverage(library.loaded(package.id))}
     click.echo("Translations (against the current source files):")
     for result in results:
-        for line in result.lines():
+        for line in [*result.lines(), *details.get((result.package, result.language), [])]:
             click.echo(line)
         if result.status == "complete" and not result.whole:
             click.echo("    declared complete: translate or stamp the files above, or set status: partial")

@@ -275,6 +275,13 @@ class Package:
     items: Mapping[str, RefTarget] = field(repr=False, default_factory=frozen_map)
 
     @property
+    def status(self) -> str:
+        """Return ``source`` for the source language, else this translation's declared status (complete, partial...)."""
+        if self.lang == self.language:
+            return "source"
+        return next((t.status for t in self.translations if t.language == self.lang), "partial")
+
+    @property
     def languages(self) -> tuple[str, ...]:
         """Return the source language followed by the declared translations."""
         return (self.language, *(t.language for t in self.translations))

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError
 
 from .errors import ContentIssue
 from .locate import issue_at, issues_from_messages
+from .overlay import check_overlay, merge, missing_text, show_path, value_at
 from .render import Rendered, render_markdown
 from .rules import check_sibling_ids
 from .sources import OverlaySource, Source, YamlProblem, parse_yaml, split_front_matter
@@ -81,8 +82,13 @@ class FileReader:
             ok = False
         return Loaded(rel, file, raw, data, ok)
 
-    def yaml(self, rel: str, schema: Schema, required: bool = True) -> Loaded | None:
-        """Read and validate a YAML file; None when it is missing or does not parse."""
+    def yaml(self, rel: str, schema: Schema, required: bool = True, base: Any = None,
+             partial: bool = False) -> Loaded | None:
+        """Read and validate a YAML file; None when it is missing or does not parse.
+
+        ``base`` is the source file's raw data when ``rel`` is a translation: the translation is checked against
+        it and laid over it, so a ``partial`` translation may give only some fields (the rest stay the source's).
+        """
         text = self._text(rel, required)
         if text is None:
             return None
@@ -91,7 +97,29 @@ class FileReader:
         except YamlProblem as exc:
             self.add(rel, "", exc.message, exc.line)
             return None
+        if base is not None and isinstance(raw, dict) and isinstance(base, dict):
+            file = self.display(rel)
+            check_overlay(base, raw, lambda path, msg: self.issues.append(issue_at(file, raw, path, msg)))
+            if not partial:
+                self._untranslated(file, base, raw)
+            raw = merge(base, raw)
         return self._validate(rel, raw, duplicates, schema)
+
+    def _untranslated(self, file: str, base: Any, raw: Any) -> None:
+        """Report the texts a translation that is not partial leaves out (one line per missing entry)."""
+        reported: set[tuple[Any, ...]] = set()
+        for path in missing_text(base, raw):
+            entry = next((path[:i + 1] for i, part in enumerate(path) if isinstance(part, tuple)
+                          and not value_at(raw, path[:i + 1])[0]), None)
+            if entry is not None:
+                if entry not in reported:
+                    reported.add(entry)
+                    self.issues.append(ContentIssue(file, "", f"{entry[-1][0]} {entry[-1][1]!r} of the source file "
+                                                              "is missing from the translation", 1))
+                continue
+            self.issues.append(ContentIssue(file, show_path(path), "is not translated: a translation that is not "
+                                                                   "declared status: partial gives every text of "
+                                                                   "its source file", 1))
 
     def markdown(self, rel: str, schema: Schema) -> Loaded | None:
         """Read a Markdown file and validate its front matter; None when missing or unparseable."""

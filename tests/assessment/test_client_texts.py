@@ -5,7 +5,6 @@ interface; the texts exist in every language with the same placeholders; the lan
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import logging
 import re
@@ -266,12 +265,14 @@ def test_instrument_texts_come_in_the_persons_language_field_by_field(tmp_path: 
     shutil.copytree(ROOT / "content_packages", content)
     package = content / "r2com-instrument"
     source = yaml.safe_load((package / "instrument.yaml").read_text(encoding="utf-8"))
-    translated = dict(source)
-    translated["client_title"] = "خطة دعمي"
-    translated["domains"] = [dict(d, client_title=f"مجال {i}") for i, d in enumerate(source["domains"], 1)]
-    translated["scales"] = dict(source["scales"])
-    translated["scales"]["client_view"] = [dict(v, label=f"رأيي {v['value']}")
-                                           for v in source["scales"]["client_view"]]
+    # A partial translation: only some client texts (no statement, no client prompt of the first domain).
+    translated = {
+        "client_title": "خطة دعمي",
+        "domains": [{"id": d["id"], "client_title": f"مجال {i}"} | ({} if i == 1 else {"client_prompt": f"سؤال {i}"})
+                    for i, d in enumerate(source["domains"], 1)],
+        "scales": {"client_view": [{"value": v["value"], "label": f"رأيي {v['value']}"}
+                                   for v in source["scales"]["client_view"]]},
+    }
     (package / "i18n" / "ar").mkdir(parents=True, exist_ok=True)
     (package / "i18n" / "ar" / "instrument.yaml").write_text(yaml.safe_dump(translated, allow_unicode=True),
                                                              encoding="utf-8")
@@ -293,14 +294,14 @@ def test_instrument_texts_come_in_the_persons_language_field_by_field(tmp_path: 
         with app.app_context():
             library = app.extensions["r2com"]["content"]
             english, arabic = library.instrument(), library.instrument("ar")
-            gap = dataclasses.replace(arabic, statement="", domains=(dataclasses.replace(
-                arabic.domains[0], client_title=" ", client_prompt=""), *arabic.domains[1:]))
-            merged = inst._merged(english, gap)
-            assert merged.client_title == "خطة دعمي" and merged.statement == english.statement
-            assert merged.domains[0].client_title == english.domains[0].client_title
-            assert merged.domains[0].client_prompt == english.domains[0].client_prompt
-            assert merged.domains[1].client_title == "مجال 2"
-            assert merged.scales["need"] == english.scales["need"]
+            assert arabic.client_title == "خطة دعمي" and arabic.statement == english.statement
+            assert arabic.domains[0].client_title == "مجال 1"
+            assert arabic.domains[0].client_prompt == english.domains[0].client_prompt
+            assert arabic.domains[1].client_prompt == "سؤال 2"
+            assert arabic.scales["need"] == english.scales["need"]
+            # The practitioner's screens never take a partial translation.
+            with app.test_request_context("/", headers={"Accept-Language": "ar"}):
+                assert inst.get_instrument().client_title == english.client_title
     finally:
         drop_app(app)
 
