@@ -277,7 +277,8 @@ def test_instrument_texts_come_in_the_persons_language_field_by_field(tmp_path: 
     (package / "i18n" / "ar" / "instrument.yaml").write_text(yaml.safe_dump(translated, allow_unicode=True),
                                                              encoding="utf-8")
     manifest = yaml.safe_load((package / "package.yaml").read_text(encoding="utf-8"))
-    manifest["translations"] = [{"language": "ar", "status": "partial", "reviewed_by": None}]
+    manifest["translations"] = [t for t in manifest["translations"] if t["language"] != "ar"] + [
+        {"language": "ar", "status": "partial", "reviewed_by": None}]
     (package / "package.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
     app = make_app(tmp_path, CONTENT_DIR=str(content))
     try:
