@@ -34,6 +34,8 @@ TEXTS = {
     "consent_easy": _l("Consent to keeping a support record, easy-read"),
 }
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+#: ``{retention_months|one:month|other:months}``: the word for the number's plural category in the text's language.
+PLURAL = re.compile(r"\{([a-z_]+)\|((?:[a-z]+:[^|{}]*\|?)+)\}")
 SECTION = re.compile(r"^\[\[if ([a-z_]+)\]\]\n(.*?)^\[\[end\]\]\n", re.MULTILINE | re.DOTALL)
 SECTION_NAME = re.compile(r"^\[\[if ([a-z_]+)\]\]$", re.MULTILINE)
 #: Markdown punctuation in the organisation's own values is escaped, so a name with ``*`` prints as typed.
@@ -87,17 +89,33 @@ def sections(org: Organisation) -> dict[str, bool]:
     return {"self_access": bool(org.self_access_enabled), "identity_vault": bool(org.identity_vault_enabled)}
 
 
-def fill(text: str, org: Organisation) -> str:
-    """Put the organisation's facts into a text and keep only the sections that apply."""
+def plural_forms(spec: str) -> dict[str, str]:
+    """``one:month|other:months`` -> {"one": "month", "other": "months"}."""
+    return dict(part.split(":", 1) for part in spec.split("|") if ":" in part)
+
+
+def plural_word(lang: str, number: int, spec: str) -> str:
+    """The word of ``spec`` for ``number`` by the plural rules of ``lang`` (Babel's CLDR data)."""
+    from babel import Locale
+
+    forms = plural_forms(spec)
+    return forms.get(Locale.parse(lang).plural_form(number), forms.get("other", ""))
+
+
+def fill(text: str, org: Organisation, lang: str = "en") -> str:
+    """Put the organisation's facts into a text in ``lang`` and keep only the sections that apply."""
     shown = sections(org)
     text = SECTION.sub(lambda m: m.group(2) if shown.get(m.group(1)) else "", text)
     facts = values(org)
+    numbers = {"retention_months": org.retention_months}
+    text = PLURAL.sub(lambda m: plural_word(lang, numbers[m.group(1)], m.group(2)) if m.group(1) in numbers
+                      else m.group(0), text)
     return PLACEHOLDER.sub(lambda m: facts.get(m.group(1), m.group(0)), text)
 
 
 def render(name: str, lang: str, org: Organisation) -> ClientText:
     """One text, filled in for the organisation, as HTML; its title is its first heading."""
-    text = fill(source(name, lang), org)
+    text = fill(source(name, lang), org, lang)
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     title = first.lstrip("#").strip() if first.startswith("#") else str(TEXTS[name])
     return ClientText(name, lang, title, markdown_html(text))

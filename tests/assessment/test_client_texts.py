@@ -43,10 +43,42 @@ def test_every_client_text_exists_in_every_language_with_the_english_placeholder
         assert text.startswith("# "), f"{lang}/{name}.md must start with its title"
 
 
+@pytest.mark.parametrize("lang", CLIENT_LANGUAGES)
+def test_the_number_of_months_takes_the_word_its_language_needs(lang: str) -> None:
+    """A retention of 1, 2, 5, 12 or 120 months reads right: no "1 months", and Arabic's six plural categories."""
+    from babel import Locale
+
+    from lti_tool.assessment.org import RETENTION_MAX_MONTHS
+
+    # The categories a retention period can fall in (Portuguese "many" is for millions: never reached).
+    categories = {Locale.parse(lang).plural_form(n) for n in range(1, RETENTION_MAX_MONTHS + 1)} | {"other"}
+    for name in client_texts.TEXTS:
+        for match in client_texts.PLURAL.finditer(client_texts.source(name, lang)):
+            forms = client_texts.plural_forms(match.group(2))
+            assert "other" in forms, (lang, name, match.group(0))
+            assert categories <= set(forms), f"{lang}/{name}.md: {match.group(0)} lacks a form of {categories}"
+
+
+def test_plural_words_follow_the_number(world: World) -> None:
+    from types import SimpleNamespace
+
+    org = SimpleNamespace(public_name="NGO", privacy_contact="x@example.org", retention_months=1,
+                          privacy_notice_version="v1", self_access_enabled=False, identity_vault_enabled=False)
+    with world.app.test_request_context("/"):
+        one = client_texts.fill("After {retention_months} {retention_months|one:month|other:months}.", org, "en")
+        org.retention_months = 12
+        twelve = client_texts.fill("After {retention_months} {retention_months|one:month|other:months}.", org, "en")
+        arabic = client_texts.fill(client_texts.source("notice_easy", "ar"), org, "ar")
+        org.retention_months = 5
+        few = client_texts.fill(client_texts.source("notice_easy", "ar"), org, "ar")
+    assert (one, twelve) == ("After 1 month.", "After 12 months.")
+    assert "12 شهرًا" in arabic and "5 أشهر" in few and "|" not in few
+
+
 def test_the_texts_say_what_the_tool_does_and_name_the_rights() -> None:
     english = client_texts.path("notice", "en").read_text(encoding="utf-8")
     for words in ("no score, no risk level", "correct", "stop using", "delete", "copy", "take back your agreement",
-                  "one month", "{retention_months} months", "supervisor", "encrypted", "child needs protection"):
+                  "one month", "{retention_months} {retention_months|one:month|other:months}", "supervisor", "encrypted", "child needs protection"):
         assert words in english, words
     consent = client_texts.path("consent_easy", "en").read_text(encoding="utf-8")
     assert "Can you say no?" in consent and "Can you change your mind later?" in consent
