@@ -18,16 +18,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import select
-from support import connect, drop_app, serve_tool
+from support import allow_casework, connect, drop_app, serve_tool
 
 from lti_tool import i18n
-from lti_tool.assessment.models import Organisation, OrgRole
 from lti_tool.devplatform.driver import Browser
 from lti_tool.devplatform.models import ResourceLink as PlatformLink
 from lti_tool.devplatform.server import start_platform
-from lti_tool.extensions import db
-from lti_tool.lti.models import LtiUser
+
+from assessment.conftest import DOMAINS, answers_form
+from assessment.test_training import perfect_form
 from test_i18n import _english_left
 
 pytestmark = pytest.mark.e2e
@@ -106,26 +105,11 @@ class Walk:
         return found.group(1) if found else None
 
 
-def _grant(tool: Any, sub: str, *roles: str) -> None:
-    """Allow casework for the person's organisation and give them roles (the administrator's settings page does
-    this in the first-day journey)."""
-    with tool.app.app_context():
-        user = db.session.execute(select(LtiUser).where(LtiUser.sub == sub)).scalar_one()
-        org = db.session.execute(select(Organisation).where(Organisation.platform_id == user.platform_id)).scalar()
-        if org is None:
-            org = Organisation(platform_id=user.platform_id)
-            db.session.add(org)
-            db.session.flush()
-        org.casework_enabled = True
-        for role in roles:
-            db.session.add(OrgRole(organisation_id=org.id, user_id=user.id, role=role))
-        db.session.commit()
-
-
 def _learner(w: Walk, platform: Any, cid: str, dep: str, user: str, tag: str) -> None:
     w.check(w.http.launch(platform.base_url, cid, dep, user=user, locale=tag), "launch: link not set up yet")
     course = w.get("/training/course", "course")
     module = w.link(course, f"/training/modules/{ID}")
+    assert module, "no module on the course page"
     mod = w.get(module, "module")
     w.get(w.link(mod, f"{module}/pages/{ID}") or "", "module page")
     activity = w.link(mod, f"{module}/activity")
@@ -170,7 +154,7 @@ def _trainer(w: Walk, platform: Any, cid: str, dep: str, tag: str) -> None:
 def _practitioner(w: Walk, platform: Any, cid: str, dep: str, user: str, tag: str) -> None:
     w.check(w.http.launch(platform.base_url, cid, dep, user=user, locale=tag, link="casework"),
             "launch: casework without a role", status=403)
-    _grant(w.tool, user, "practitioner", "org_admin", "supervisor")
+    allow_casework(w.tool.app, user, "practitioner", "org_admin", "supervisor")
     w.get("/assessment/", "caseload (empty)")
     w.get("/assessment/clients/new", "new client")
     made = w.http.post(w.tool.url + "/assessment/clients/new", data={"ltik": w.token, "pseudonym": f"Heron-{tag}"},
@@ -185,12 +169,8 @@ def _practitioner(w: Walk, platform: Any, cid: str, dep: str, user: str, tag: st
     w.get(f"{client}/occasions/new", "new occasion")
     occasion = w.post(f"{client}/occasions/new", {"occasion_type": "week-1"}, "occasion: first step")
     occasion_path = urlsplit(occasion.url).path
-    second = re.search(rf'href="({occasion_path}\?[^"]*step=[^"&]+[^"]*)"', occasion.text)
-    if second:
-        w.check(w.http.get(w.tool.url + second.group(1).replace("&amp;", "&")), "occasion: another step")
+    w.get(occasion_path, "occasion: another step", step=DOMAINS[1])
     w.get(occasion_path, "occasion: every area on one page", all="1")
-    from assessment.conftest import answers_form
-
     w.post(occasion_path, {**answers_form(need="2"), "step": "all"}, "client page (occasion complete)")
     w.get(f"{client}/profile", "profile")
     w.get(f"{client}/change", "change")
@@ -218,8 +198,6 @@ def _practitioner(w: Walk, platform: Any, cid: str, dep: str, user: str, tag: st
     cases = w.get("/assessment/training", "case exercises")
     case = w.link(cases, f"/assessment/training/cases/{ID}")
     attempt = w.get(case or "", "case attempt")
-    from assessment.test_training import perfect_form
-
     w.post(urlsplit(attempt.url).path, perfect_form(), "case result")
 
 
