@@ -158,3 +158,24 @@ def connect(tool: ServedTool, platform: Any, *, name: str = "Dev platform", clie
         db.session.commit()
         tool.app.extensions["r2com"]["platforms"].invalidate()
     return cid, deployment_ids
+
+
+def allow_casework(app: Flask, sub: str, *roles: str) -> None:
+    """Allow casework for the organisation of the platform user ``sub`` (who has launched once) and give them tool
+    roles, as the organisation administrator's settings page does."""
+    from sqlalchemy import select
+
+    from lti_tool.assessment.models import Organisation, OrgRole
+    from lti_tool.lti.models import LtiUser
+
+    with app.app_context():
+        user = db.session.execute(select(LtiUser).where(LtiUser.sub == sub)).scalar_one()
+        org = db.session.execute(select(Organisation).where(Organisation.platform_id == user.platform_id)).scalar()
+        if org is None:
+            org = Organisation(platform_id=user.platform_id)
+            db.session.add(org)
+            db.session.flush()
+        org.casework_enabled = True
+        for role in roles:
+            db.session.add(OrgRole(organisation_id=org.id, user_id=user.id, role=role))
+        db.session.commit()

@@ -102,35 +102,55 @@ def test_order_platform_then_own_choice_then_browser_then_english(monkeypatch):
 
 # -- over real HTTP: a launch in French, in Arabic, the switcher -------------------------------------------------
 class _Texts(HTMLParser):
-    """The text people read on a page (text and labelling attributes), leaving out content marked with another lang.
+    """The text people read on a page, leaving out content marked with another lang.
 
-    The document <title> is left out too: it may name content (a chapter title) and cannot carry its own lang.
+    Kept: text nodes (``<option>`` labels included), the labelling attributes (``aria-label``, ``placeholder``,
+    ``title``, ``alt``), the labels of ``<input type=submit|button|reset>`` and the messages handed to scripts in
+    ``data-*`` attributes. The document ``<title>`` is kept in its parts (split on its separators), but a part the
+    page also shows marked as content in another language (a chapter's title in its heading) is content: the
+    ``<title>`` cannot carry its own lang.
     """
 
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    LABELS = ("aria-label", "placeholder", "title", "alt")
 
     def __init__(self, lang: str) -> None:
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, str]] = []
         self.page_lang = lang
         self.texts: set[str] = set()
+        self.titles: set[str] = set()
+        self.foreign: set[str] = set()
 
     def _lang(self) -> str:
         return self.stack[-1][1] if self.stack else self.page_lang
 
     def _keep(self, text: str) -> None:
         text = " ".join(text.split())
-        if text and self._lang().split("-")[0] == self.page_lang and not any(t in ("script", "style", "title") for t, _l in self.stack):
+        if not text or any(t in ("script", "style") for t, _l in self.stack):
+            return
+        if self._lang().split("-")[0] != self.page_lang:
+            self.foreign.add(text)
+        elif any(t == "title" for t, _l in self.stack):
+            self.titles.update(p.strip() for p in re.split(r" [-–—|·] ", text) if p.strip())
+        else:
             self.texts.add(text)
+
+    def shown(self) -> set[str]:
+        """The texts in the page's language; a part of the title that the page shows as content is content."""
+        return self.texts | (self.titles - self.foreign)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         lang = attrs.get("lang") or self._lang()
-        for name in ("aria-label", "placeholder", "title", "alt"):
-            if attrs.get(name):
-                self.stack.append((tag, lang))
-                self._keep(attrs[name])
-                self.stack.pop()
+        shown = [attrs[name] for name in self.LABELS if attrs.get(name)]
+        shown += [v for k, v in attrs.items() if k.startswith("data-") and v and " " in v.strip()]
+        if tag == "input" and (attrs.get("type") or "").lower() in ("submit", "button", "reset") and attrs.get("value"):
+            shown.append(attrs["value"])
+        for text in shown:
+            self.stack.append((tag, lang))
+            self._keep(text)
+            self.stack.pop()
         if tag == "html":
             self.page_lang = lang.split("-")[0]
         elif tag not in self.VOID:
@@ -149,20 +169,63 @@ class _Texts(HTMLParser):
 def _page_texts(page: str, lang: str) -> set[str]:
     parser = _Texts(lang)
     parser.feed(page)
-    return parser.texts
+    return parser.shown()
+
+
+#: A placeholder in a message: ``%(name)s``, ``%(count)d``, ``%s`` or a script's ``{name}``.
+_PLACEHOLDER = re.compile(r"%\([^)]*\)[sdif]|%[sdif]|\{[a-z_]+\}")
+
+
+_ENGLISH: dict[tuple[str, int], tuple[frozenset[str], tuple[tuple[str, re.Pattern], ...]]] = {}
+
+
+def _english_of(lang: str, template) -> tuple[frozenset[str], tuple[tuple[str, re.Pattern], ...]]:
+    """The English messages that ``lang`` does not say the same way: translated otherwise, or not translated yet
+    (missing, empty or fuzzy: shown in English). Plain ones, and patterns for those with placeholders (a
+    placeholder stands for any text; at least two English words must be left around them)."""
+    if (lang, id(template)) in _ENGLISH:
+        return _ENGLISH[(lang, id(template))]
+    ours = catalogue(lang)
+    plain, patterns = set(), []
+    for m in template:
+        if not m.id:
+            continue
+        ids = [m.id] if isinstance(m.id, str) else list(m.id)
+        translated = ours.get(m.id)
+        strings = [] if translated is None or translated.fuzzy else (
+            [translated.string] if isinstance(translated.string, str) else list(translated.string or ()))
+        if strings and all(strings) and set(strings) <= set(ids):
+            continue  # the same words in this language (a name, "PDF")
+        for english in ids:
+            english = " ".join(english.split())
+            if english in strings:
+                continue
+            if _PLACEHOLDER.search(english):
+                literal = _PLACEHOLDER.sub(" ", english)
+                if len(re.findall(r"[A-Za-z]{2,}", literal)) < 2:
+                    continue
+                parts = [re.escape(p) for p in _PLACEHOLDER.split(english)]
+                patterns.append((english, re.compile("(?:.+?)".join(parts))))
+            elif len(english.split()) >= 2 or (len(english) >= 4 and english[:1].isupper() and english.isalpha()):
+                plain.add(english)
+    _ENGLISH[(lang, id(template))] = frozenset(plain), tuple(patterns)
+    return _ENGLISH[(lang, id(template))]
 
 
 def _english_left(page: str, lang: str, template) -> list[str]:
-    """Interface messages shown in English on a page that should be in ``lang``."""
-    ours = catalogue(lang)
-    english = set()
-    for m in template:
-        if not m.id or not isinstance(m.id, str) or "%(" in m.id or len(m.id.split()) < 2:
-            continue
-        translated = ours.get(m.id)
-        if translated is not None and translated.string and translated.string != m.id:
-            english.add(m.id)
-    return sorted(_page_texts(page, lang) & english)
+    """Interface messages shown in English on a page that should be in ``lang``.
+
+    A message counts when the page shows it whole (a text node, an attribute), or, for a message with
+    placeholders, when a text node is that message with the placeholders filled in. Single words count when they
+    are capitalised words of four letters or more (a button, a heading) that ``lang`` translates otherwise.
+    """
+    plain, patterns = _english_of(lang, template)
+    texts = _page_texts(page, lang)
+    left = texts & plain
+    for english, pattern in patterns:
+        if any(pattern.fullmatch(text) for text in texts):
+            left.add(english)
+    return sorted(left)
 
 
 def _ltik(response) -> str:

@@ -18,6 +18,16 @@ def _library() -> Any:
     return current_app.extensions["r2com"]["content"]
 
 
+def instrument_package(lang: str | None = None) -> Any:
+    """The instrument's package (in ``lang`` where translated): its ``lang`` marks the instrument's texts shown
+    on an interface page in another language (``{{ text|content(instrument_package) }}``)."""
+    lib = _library()
+    for package in lib.packages():
+        if package.kind == "instrument":
+            return lib.package(package.id, lang)
+    return None
+
+
 def get_instrument(lang: str | None = None) -> Any:
     """Return the instrument in the language it is read in.
 

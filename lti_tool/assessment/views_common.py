@@ -88,6 +88,7 @@ def template_helpers() -> dict[str, Any]:
 
     token = current_session().token if "tool_session" in g else ""
     return {"aurl": aurl, "ltik": token, "ilabel": inst.label, "iscale": inst.scale, "chtml": inst.html,
+            "instrument_package": inst.instrument_package,
             "client_language_names": {**CLIENT_LANGUAGES, OTHER_LANGUAGE: _l("another language (interpreter)")}}
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..content import model as m
@@ -113,8 +113,26 @@ def assessment_installed() -> bool:
     return "assessment" in current_app.blueprints
 
 
-def describe(item: Item, lang: str | None = None) -> tuple[str, str]:
+def _marked(text: str, package: m.Package, marked: bool) -> Any:
+    """Content text as it is, or (``marked``) with its own lang and dir when not in the interface language."""
+    from ..i18n import direction
+
+    lang = package.lang
+    if not marked or not text or lang.split("-", 1)[0] == interface_language().split("-", 1)[0]:
+        return text
+    return Markup('<span lang="%s" dir="%s">%s</span>') % (lang, direction(lang), text)
+
+
+def _titled(message: str, marked: bool, **values: Any) -> Any:
+    """An interface message around content: Markup (the content parts keep their marks) when ``marked``."""
+    return Markup(escape(message)) % values if marked else message % values
+
+
+def describe(item: Item, lang: str | None = None, *, marked: bool = False) -> tuple[Any, Any]:
     """Return (title, one-line text) of an item for the picker, the dashboard and Deep Linking.
+
+    ``marked``: for a page, the content parts carry their own lang and dir (the course may be in English while
+    the interface is in Italian); Deep Linking and the stored titles get plain text.
 
     Casework gets a generic title: no client data may ever appear in an LTI message (DP-6).
 
@@ -122,18 +140,23 @@ def describe(item: Item, lang: str | None = None) -> tuple[str, str]:
         NotPlaced: The item names content that does not exist.
     """
     if item.kind == ItemKind.MODULE:
-        _pkg, module = module_of(item.id, lang)
-        return _("Module %(number)s: %(title)s", number=module.number, title=module.title), module.summary
+        pkg, module = module_of(item.id, lang)
+        return (_titled(_("Module %(number)s: %(title)s"), marked, number=module.number,
+                        title=_marked(module.title, pkg, marked)), _marked(module.summary, pkg, marked))
     if item.kind == ItemKind.CHAPTER:
-        _pkg, chapter = chapter_of(item.id, lang)
-        return _("Chapter %(number)s: %(title)s", number=chapter.number, title=chapter.title), chapter.summary
+        pkg, chapter = chapter_of(item.id, lang)
+        return (_titled(_("Chapter %(number)s: %(title)s"), marked, number=chapter.number,
+                        title=_marked(chapter.title, pkg, marked)), _marked(chapter.summary, pkg, marked))
     if item.kind == ItemKind.MANUAL:
-        manual = package_of("manual", lang).body
-        return manual.title, _("The whole guide, with contents, search and a glossary.")  # type: ignore[union-attr]
+        pkg = package_of("manual", lang)
+        return (_marked(pkg.body.title, pkg, marked),  # type: ignore[union-attr]
+                _("The whole guide, with contents, search and a glossary."))
     if item.kind == ItemKind.CASE_EXERCISE:
+        pkg = package_of("case-set", lang)
         for case in cases(lang):
             if case.id == item.id:
-                return _("Fictional case exercise: %(title)s", title=case.title), case.summary
+                return (_titled(_("Fictional case exercise: %(title)s"), marked, title=_marked(case.title, pkg, marked)),
+                        _marked(case.summary, pkg, marked))
         raise NotPlaced(_l("There is no fictional case “%(case)s”.", case=item.id))
     if item.kind == ItemKind.CASEWORK:
         return _("Casework workspace"), _("Support profiles and plans for the people your organisation supports.")

@@ -23,24 +23,24 @@ DEFAULT_REPORT = Report.SCORE
 
 
 def choices(lang: str | None) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """Return the groups of items a trainer can pick: (group heading, [(key, title, text)])."""
+    """Return the groups of items a trainer can pick: (group heading, [(key, title, text)]), content marked."""
     course = package_of("course", lang).body
     manual = package_of("manual", lang).body
     groups = [
         (_("Course modules (graded by their quiz)"),
-         [(f"module:{m.id}", *describe(Item(ItemKind.MODULE, m.id), lang)) for m in course.modules]),  # type: ignore
+         [(f"module:{m.id}", *describe(Item(ItemKind.MODULE, m.id), lang, marked=True)) for m in course.modules]),  # type: ignore
         (_("The guide"),
-         [("manual", *describe(Item(ItemKind.MANUAL), lang))] +
-         [(f"chapter:{c.id}", *describe(Item(ItemKind.CHAPTER, c.id), lang)) for c in manual.chapters]),  # type: ignore
+         [("manual", *describe(Item(ItemKind.MANUAL), lang, marked=True))] +
+         [(f"chapter:{c.id}", *describe(Item(ItemKind.CHAPTER, c.id), lang, marked=True)) for c in manual.chapters]),  # type: ignore
     ]
     if assessment_installed():
         found = cases(lang)
         if found:
             groups.append((_("Fictional case exercises (graded)"),
-                           [(f"case-exercise:{c.id}", *describe(Item(ItemKind.CASE_EXERCISE, c.id), lang))
+                           [(f"case-exercise:{c.id}", *describe(Item(ItemKind.CASE_EXERCISE, c.id), lang, marked=True))
                             for c in found]))
         groups.append((_("Casework (never graded; nothing is sent to the course)"),
-                       [("casework", *describe(Item(ItemKind.CASEWORK), lang))]))
+                       [("casework", *describe(Item(ItemKind.CASEWORK), lang, marked=True))]))
     return groups
 
 

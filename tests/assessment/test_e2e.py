@@ -10,15 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from sqlalchemy import func, select
-from support import connect, drop_app, serve_tool
+from support import allow_casework, connect, drop_app, serve_tool
 
-from lti_tool.assessment.models import Organisation, OrgRole
 from lti_tool.assessment.training import POINTS_PER_DOMAIN
 from lti_tool.devplatform.driver import Browser
 from lti_tool.devplatform.models import ResourceLink as PlatformLink
 from lti_tool.devplatform.server import start_platform
 from lti_tool.extensions import db
-from lti_tool.lti.models import LtiUser
 from lti_tool.services.models import DeliveryStatus, GradeOutbox
 from lti_tool.services.worker import DeliveryWorker
 
@@ -78,16 +76,7 @@ def test_casework_sends_nothing_to_the_platform(connected) -> None:
     place(platform, cid, "casework", {"r2com_item": "casework"}, graded=True)
     resp, token = launch(platform, cid, deployment, "instructor", "casework")
     assert resp.status_code == 403 and "/assessment/" in resp.url  # a course role opens no casework
-    with tool.app.app_context():
-        user = db.session.execute(select(LtiUser).where(LtiUser.sub == "1001")).scalar_one()
-        org = db.session.execute(select(Organisation).where(Organisation.platform_id == user.platform_id)).scalar()
-        if org is None:
-            org = Organisation(platform_id=user.platform_id)
-            db.session.add(org)
-            db.session.flush()
-        org.casework_enabled = True
-        db.session.add(OrgRole(organisation_id=org.id, user_id=user.id, role="practitioner"))
-        db.session.commit()
+    allow_casework(tool.app, "1001", "practitioner")
     before = len(platform.request_log)
     http = requests.Session()
 
