@@ -19,32 +19,32 @@ def _library() -> Any:
 
 
 def instrument_package(lang: str | None = None) -> Any:
-    """The instrument's package (in ``lang`` where translated): its ``lang`` marks the instrument's texts shown
-    on an interface page in another language (``{{ text|content(instrument_package) }}``)."""
-    lib = _library()
-    for package in lib.packages():
-        if package.kind == "instrument":
-            return lib.package(package.id, lang)
-    return None
+    """The instrument's package in the language :func:`get_instrument` reads it in: its ``lang`` marks the
+    instrument's texts shown on an interface page in another language (``{{ text|content(instrument_package) }}``)."""
+    return _library().package(_package_id(), _instrument_language(lang))
 
 
 def get_instrument(lang: str | None = None) -> Any:
-    """Return the instrument in the language it is read in.
+    """Return the instrument in the language it is read in (see :func:`_instrument_language`)."""
+    return _library().instrument(_instrument_language(lang))
+
+
+def _instrument_language(lang: str | None) -> str | None:
+    """The language the instrument is read in.
 
     While something is rendered for the person (:func:`.client_language.speaking`), that is the person's language
     in any translation: a partial one gives the client texts, and the content loader fills every text it lacks
     with the source's, field by field. On the practitioner's screens it is ``lang`` or the interface language,
     but only where that translation is complete: a partial one would pass English guidance off as translated,
-    so practitioners then get the source instrument.
+    so practitioners then get the source instrument (None).
     """
-    library = _library()
     person = g.get("client_language") if has_app_context() else None
     if person and not lang:
-        return library.instrument(person)
+        return person
     lang = lang or _interface_language()
-    if lang and library.package(_package_id(), lang).status in ("source", "complete"):
-        return library.instrument(lang)
-    return library.instrument()
+    if lang and _library().package(_package_id(), lang).status in ("source", "complete"):
+        return lang
+    return None
 
 
 def _interface_language() -> str | None:
