@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from support import allow_casework, connect, drop_app, serve_tool
+from support import ONCE, allow_casework, connect, drop_app, serve_tool
 
 from lti_tool import i18n
 from lti_tool.devplatform.driver import Browser
@@ -29,7 +29,8 @@ from assessment.conftest import DOMAINS, answers_form
 from assessment.test_training import perfect_form
 from test_i18n import _english_left
 
-pytestmark = pytest.mark.e2e
+# Every language, every page: a slow walk that does not depend on the database, run in the SQLite pass only.
+pytestmark = [pytest.mark.e2e, ONCE]
 COURSE = "course-101"
 TAGS = ["fr-FR", "pt-PT", "it", "sq", "sv-SE", "bg", "hu", "ar"]
 #: course-101's members: 1001 the instructor, 1003... learners. Each language has its own learner and practitioner.
