@@ -73,11 +73,14 @@ def checklist(actor: Actor) -> list[ChecklistStep]:
                       + ("" if case_people else " " + _("Give at least one person the practitioner role. People "
                                                         "appear in the list after they have opened the tool once.")),
                       "assessment.settings", "roles"),
-        ChecklistStep("retention", settings_saved,
+        ChecklistStep("retention", settings_saved and bool(org.public_name and org.privacy_contact),
                       _("Retention and privacy notice"),
                       _("Closed cases are deleted after %(m)d months. Privacy notice version: %(v)s. Check both "
                         "against your data protection impact assessment.", m=org.retention_months,
-                        v=org.privacy_notice_version),
+                        v=org.privacy_notice_version)
+                      + ("" if org.public_name and org.privacy_contact else " " + _(
+                          "Add your organisation's name and a contact for questions about data: the privacy notice "
+                          "and the consent text each person is given print them.")),
                       "assessment.settings", "settings"),
         ChecklistStep("directory", bool(services), _("Referral directory"),
                       _("%(n)d service(s) listed. Practitioners refer clients to these, with consent.", n=services or 0),

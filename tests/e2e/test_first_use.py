@@ -113,6 +113,15 @@ def test_moodle_site_admin_opens_settings_allows_casework_and_grants_the_first_r
         assert org.casework_enabled and org.retention_months == 24
         assert db.session.execute(select(OrgRole.role)).scalars().all() == ["practitioner"]
     done = browser.get(tool.url + "/assessment/organisation/start", params={"ltik": token})
+    # The privacy notice and consent text the person is given need the organisation's name and a contact.
+    assert "3 of 5 steps done." in done.text
+    assert "Add your organisation&#39;s name and a contact for questions about data" in done.text
+    named = browser.post(tool.url + "/assessment/organisation",
+                         data={"ltik": token, "casework_enabled": "1", "retention_months": "24",
+                               "privacy_notice_version": "2026-1", "public_name": "NGO X",
+                               "privacy_contact": "privacy@ngo-x.example"})
+    assert named.status_code == 200 and "Settings saved." in named.text
+    done = browser.get(tool.url + "/assessment/organisation/start", params={"ltik": token})
     # Registered, roles, retention and casework are done; the referral directory is the one step left.
     assert "4 of 5 steps done." in done.text
     assert done.text.count("To do:") == 1
