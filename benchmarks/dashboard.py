@@ -237,6 +237,10 @@ def _seed_progress(app, seeded, subs: list[str]) -> None:
         for model, rows in ((ModuleProgress, progress), (QuizAttempt, attempts), (ChapterProgress, chapters)):
             for start in range(0, len(rows), 5000):
                 db.session.execute(insert(model), rows[start:start + 5000])
+        # Bulk inserts pass by the ORM's flush, so the learners' summaries are built as the migration does.
+        from lti_tool.training.summary import backfill
+
+        backfill(db.session.connection(), ctx)
         db.session.commit()
         print(f"rows: {len(progress)} module progress, {len(attempts)} attempts, {len(chapters)} chapters read")
 

@@ -184,3 +184,28 @@ class RosterSnapshot(Base):
     fetched_at: Mapped[dt.datetime]
     #: Set by the worker process that is reading the list again, so only one does.
     refresh_started_at: Mapped[Optional[dt.datetime]]
+
+
+class ProgressSummary(Base):
+    """One learner's progress in one course, kept up to date in the same transaction as every progress write
+    (:mod:`lti_tool.training.summary`), so the trainer dashboard never aggregates every progress row.
+
+    ``states`` is a short canonical text of what counts for the dashboard, one word per item, sorted:
+    ``m:<module>:<flags>`` (``s`` started, ``r`` every page read, ``u`` a quiz attempt handed in, ``p``/``f``
+    the attempt that counts passed / did not pass) and ``c:<chapter>`` (a manual chapter marked as read).
+    Learners who got equally far share the same text, so counting a course is one indexed ``GROUP BY``
+    whose result has as many rows as there are distinct states, not learners. ``cells`` holds the numbers
+    shown in a learner's row: ``{module: [pages done, pages, attempts, percent of the attempt that counts]}``.
+    """
+
+    __tablename__ = "training_progress_summary"
+    __table_args__ = (Index("ix_training_progress_summary_states", "context_id", "states"),)
+
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"), primary_key=True)
+    states: Mapped[str] = mapped_column(Text, default="")
+    cells: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# Every flush of progress rows keeps the summaries up to date (an ORM hook, registered with the models).
+from . import summary as _summary  # noqa: E402,F401
