@@ -19,7 +19,7 @@ from .constants import Completion, Item, ItemKind
 from .errors import NotPlaced
 from .models import ProgressSummary
 from .placements import placed_items
-from .roster import ADMINISTRATOR, INSTRUCTOR, LEARNER, OTHER, Member, Roster, kind_of_roles
+from .roster import ADMINISTRATOR, INSTRUCTOR, LEARNER, OTHER, Member, Roster, kind_of_roles, people_of
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED)
@@ -504,13 +504,12 @@ def build(session: ToolSession, roster: Roster | None, roster_error: str | None 
     people: list[Person] = []
     if roster is not None:
         listed = set()
-        for m in roster.members:
-            if m.status == "Deleted":
+        for sub, name, kind, status in people_of(roster.members):
+            if status == "Deleted":
                 continue
-            sub = m.user_id
             listed.add(sub)
             found = launched.get(sub)
-            people.append((sub, m.name or (found[1] if found else None), m.kind, found[0] if found else None))
+            people.append((sub, name or (found[1] if found else None), kind, found[0] if found else None))
         people += [(sub, name, kind, uid) for sub, (uid, name, kind) in launched.items() if sub not in listed]
     else:
         people = [(sub, name, kind, uid) for sub, (uid, name, kind) in launched.items()]

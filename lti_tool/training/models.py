@@ -169,8 +169,10 @@ class RosterSnapshot(Base):
     """The course list as last read from the platform (NRPS), kept so a trainer's first dashboard view does
     not read every roster page again; refreshed in the background once it is older than a few minutes.
 
-    ``members`` is compact JSON: ``{"roles": [[role, ...], ...], "members": [[user_id, name, roles index,
-    status], ...]}`` (role lists are shared: a course has a handful). No email is kept.
+    ``members`` is a JSON header (the role lists: a course has a handful) and four columns, one value a line:
+    platform user id, name, role list index, status (:func:`lti_tool.training.roster._encode`), so a 50,000
+    member list is split in milliseconds; lists stored as JSON by earlier versions are still read. No email
+    is kept.
     """
 
     __tablename__ = "training_roster"
