@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..lti.models import LtiUser, Membership
@@ -207,7 +207,7 @@ class Dashboard:
             people = (p for p in people if needle in (p[1] or "").casefold() or needle in p[0].casefold())
         if status in STATUSES:
             tracked = self.tracked()
-            column = next((c for c in tracked if c.item.key == item_key), None) if item_key else None
+            column = next((c for c in self.columns if c.item.key == item_key), None) if item_key else None
             if item_key and column is None:
                 return []
             states = self._all_states()
@@ -216,7 +216,7 @@ class Dashboard:
                 uid = person[3]
                 text = states.get(uid, "") if uid is not None else ""
                 if column is not None:
-                    return self._state(column, uid, text)[0] if uid is not None else NOT_STARTED
+                    return self._state(column, uid, text)[0] if uid is not None and column.tracked else NOT_STARTED
                 if uid is None:
                     return NOT_STARTED
                 return _overall_states([self._state(c, uid, text) for c in tracked], tracked)[0]
@@ -261,6 +261,7 @@ class Dashboard:
             groups = [(p[3], states.get(p[3], ""), 1) for p in learners if p[3] is not None]
         else:
             ctx = self.context_id
+            # One covering index scan; the result has a row per distinct state, not per learner.
             found = dict(db.session.connection().execute(
                 select(ProgressSummary.states, func.count()).where(ProgressSummary.context_id == ctx)
                 .group_by(ProgressSummary.states)).all())
@@ -269,6 +270,11 @@ class Dashboard:
             for text in self._summary_states(others).values():
                 found[text] -= 1
             groups = [(None, text, n) for text, n in found.items() if n > 0]
+            # Summaries are written for people who launched, and everyone who launched is listed; should a
+            # summary outlive its membership, count person by person rather than count it.
+            if sum(n for _u, _t, n in groups) > sum(1 for p in learners if p[3] is not None):
+                states = self._all_states()
+                groups = [(p[3], states.get(p[3], ""), 1) for p in learners if p[3] is not None]
         with_summary = sum(n for _u, _t, n in groups)
         overall = {s: 0 for s in STATUSES}
         per_column = {c.item.key: {s: 0 for s in STATUSES} for c in tracked}
@@ -490,13 +496,20 @@ def build(session: ToolSession, roster: Roster | None, roster_error: str | None 
     """
     ctx = session.context_id
     columns, unconfirmed = columns_of(ctx, platform_ids)
-    # A core statement on the session's connection: one row per person who launched.
-    run = db.session.connection().execute
+    # One row per person who launched (tens of thousands in a large course): read on the driver's cursor, in
+    # the session's transaction, as plain tuples.
+    conn = db.session.connection()
+    ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(f"SELECT u.id, u.sub, u.name, m.role, m.lti_roles FROM {Membership.__tablename__} m "
+                       f"JOIN {LtiUser.__tablename__} u ON u.id = m.user_id WHERE m.context_id = {ph}", (ctx,))
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
     kinds: dict[tuple[str, str | None], str] = {}
     launched: dict[str, tuple[int, str | None, str]] = {}
-    for uid, sub, name, role, lti_roles in run(
-            select(LtiUser.id, LtiUser.sub, LtiUser.name, Membership.role, Membership.lti_roles)
-            .join(Membership, Membership.user_id == LtiUser.id).where(Membership.context_id == ctx)):
+    for uid, sub, name, role, lti_roles in found:
         kind = kinds.get((role, lti_roles))
         if kind is None:
             kind = kinds[(role, lti_roles)] = _kind(role, lti_roles)
