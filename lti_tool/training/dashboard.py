@@ -142,6 +142,7 @@ class Dashboard:
     _totals: tuple | None = None
     _rows: list[Row] | None = None
     _loaded: dict[int, tuple[str, dict[str, Any]]] | None = None
+    _names: dict[int, str | None] = field(default_factory=dict)
 
     def load_all(self) -> "Dashboard":
         """Read every summary, count and build every row now (so the board can be used after the request)."""
@@ -152,6 +153,7 @@ class Dashboard:
         self._case_cells()
         self._manual_chapters()
         self._delivery_counts()
+        self.people = self.with_names(self.people)
         _ = self.rows
         return self
 
@@ -171,8 +173,18 @@ class Dashboard:
         """Return the columns that show progress."""
         return [c for c in self.columns if c.tracked]
 
+    def with_names(self, people: list[Person]) -> list[Person]:
+        """Return the people with the name they launched with where the course list gave none."""
+        nameless = [p[3] for p in people if p[1] is None and p[3] is not None and p[3] not in self._names]
+        for start in range(0, len(nameless), 500):
+            chunk = nameless[start:start + 500]
+            self._names.update(db.session.execute(select(LtiUser.id, LtiUser.name).where(LtiUser.id.in_(chunk))).all())
+        return [(sub, self._names.get(uid), kind, uid) if name is None and uid is not None else (sub, name, kind, uid)
+                for sub, name, kind, uid in people]
+
     def rows_for(self, people: list[Person]) -> list[Row]:
         """Return the rows of these people with their cells, reading only their summaries."""
+        people = self.with_names(people)
         summaries = self._summaries([p[3] for p in people if p[3] is not None])
         failed, waiting = self._delivery_counts()
         tracked = self.tracked()
@@ -204,7 +216,7 @@ class Dashboard:
             people = (p for p in people if p[2] == OTHER)
         if query:
             needle = query.casefold()
-            people = (p for p in people if needle in (p[1] or "").casefold() or needle in p[0].casefold())
+            people = (p for p in self.with_names(list(people)) if needle in (p[1] or "").casefold() or needle in p[0].casefold())
         if status in STATUSES:
             tracked = self.tracked()
             column = next((c for c in self.columns if c.item.key == item_key), None) if item_key else None
@@ -496,37 +508,51 @@ def build(session: ToolSession, roster: Roster | None, roster_error: str | None 
     """
     ctx = session.context_id
     columns, unconfirmed = columns_of(ctx, platform_ids)
-    # One row per person who launched (tens of thousands in a large course): read on the driver's cursor, in
-    # the session's transaction, as plain tuples.
-    conn = db.session.connection()
-    ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(f"SELECT u.id, u.sub, u.name, m.role, m.lti_roles FROM {Membership.__tablename__} m "
-                       f"JOIN {LtiUser.__tablename__} u ON u.id = m.user_id WHERE m.context_id = {ph}", (ctx,))
-        found = cursor.fetchall()
-    finally:
-        cursor.close()
-    kinds: dict[tuple[str, str | None], str] = {}
-    launched: dict[str, tuple[int, str | None, str]] = {}
-    for uid, sub, name, role, lti_roles in found:
-        kind = kinds.get((role, lti_roles))
-        if kind is None:
-            kind = kinds[(role, lti_roles)] = _kind(role, lti_roles)
-        launched[sub] = (uid, name, kind)
+    # Who launched, by platform user id: tens of thousands of rows in a large course, so only the membership
+    # index and each user's primary key are read (roles and names later, for the few who need them), as plain
+    # tuples on the driver's cursor. A listed person without a name in the list gets the name they launched
+    # with when shown (:meth:`Dashboard.with_names`).
+    launched: dict[str, int] = dict(_run(
+        f"SELECT u.sub, u.id FROM {Membership.__tablename__} m JOIN {LtiUser.__tablename__} u ON u.id = m.user_id "
+        "WHERE m.context_id = {ph}", ctx))
     people: list[Person] = []
+    listed: set[str] = set()
     if roster is not None:
-        listed = set()
         for sub, name, kind, status in people_of(roster.members):
             if status == "Deleted":
                 continue
             listed.add(sub)
-            found = launched.get(sub)
-            people.append((sub, name or (found[1] if found else None), kind, found[0] if found else None))
-        people += [(sub, name, kind, uid) for sub, (uid, name, kind) in launched.items() if sub not in listed]
-    else:
-        people = [(sub, name, kind, uid) for sub, (uid, name, kind) in launched.items()]
+            people.append((sub, name or None, kind, launched.get(sub)))
+    # People who launched but are not listed (few, unless there is no course list): their name and roles.
+    others = [uid for sub, uid in launched.items() if sub not in listed]
+    details: dict[int, tuple[str, str | None, str, str | None]] = {}
+    for start in range(0, len(others), 500):
+        chunk = others[start:start + 500]
+        for uid, sub, name, role, lti_roles in _run(
+                f"SELECT u.id, u.sub, u.name, m.role, m.lti_roles FROM {Membership.__tablename__} m "
+                f"JOIN {LtiUser.__tablename__} u ON u.id = m.user_id WHERE m.context_id = {{ph}} "
+                f"AND m.user_id IN ({', '.join(['{ph}'] * len(chunk))})", ctx, *chunk):
+            details[uid] = (sub, name, role, lti_roles)
+    kinds: dict[tuple[str, str | None], str] = {}
+    for uid in others:
+        sub, name, role, lti_roles = details[uid]
+        kind = kinds.get((role, lti_roles))
+        if kind is None:
+            kind = kinds[(role, lti_roles)] = _kind(role, lti_roles)
+        people.append((sub, name, kind, uid))
     return Dashboard(ctx, columns, roster, roster_error, people, unconfirmed)
+
+
+def _run(sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (``{ph}``: the driver's placeholder) on the session's connection, in its transaction, and
+    return plain tuples (no result processing: for tens of thousands of rows)."""
+    conn = db.session.connection()
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql.replace("{ph}", "?" if conn.dialect.paramstyle == "qmark" else "%s"), args)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def filtered(board: Dashboard, *, status: str | None = None, item_key: str | None = None,

@@ -220,3 +220,18 @@ def test_the_migration_back_fills_summaries_from_rows_written_before_it(tmp_path
             db.session.remove()
             db.engine.dispose()
         cleanup()
+
+
+def test_a_listed_person_without_a_name_shows_the_name_they_launched_with(world):
+    from lti_tool.training.roster import Member, Roster
+
+    trainer = world.session("tess", role="instructor")
+    world.session("ana")
+    learner = ("http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",)
+    roster = Roster((Member("sub-ana", None, learner), Member("sub-zoe", None, learner)), 1, 0.0)
+    with world.app.test_request_context("/"):
+        board = dash.build(load_session(trainer), roster)
+        assert [(r.sub, r.name) for r in dash.filtered(board)] == [("sub-ana", "Ana"), ("sub-zoe", None)]
+        assert [r.sub for r in dash.filtered(board, query="an")] == ["sub-ana"]
+        assert [r.sub for r in dash.filtered(board, role="staff")] == ["sub-tess"]  # launched, not listed
+        assert board.learner_total() == 2 and board.others() == 1
