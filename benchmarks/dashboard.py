@@ -12,8 +12,8 @@ Measured per size, median of ``--runs``:
 - **course list read** (``refresh=1``): a trainer asks for the list again, so every NRPS page is read
   (this is linear in the course size by nature: one HTTP request per 50 members);
 - **first view**: a trainer's first dashboard view in a fresh process, with the course list the tool stored
-  at an earlier visit (no per-process cache: the stored list is loaded, progress aggregated, one page of
-  learners rendered);
+  at an earlier visit (no per-process cache: the stored list is loaded, the learners' progress summaries
+  counted by one GROUP BY over their distinct states, one page of learners rendered);
 - **warm view**: the next view in the same process.
 
 Targets: the first view of 10,000 members within 3 x and of 50,000 within 6 x the 1,000-member view, and
