@@ -18,6 +18,7 @@ what gunicorn, the kernel and the load cost without the tool.
     .venv/bin/python benchmarks/launch.py --database postgresql+psycopg://postgres@127.0.0.1:5432/bench
     .venv/bin/python benchmarks/launch.py --floor              # gunicorn alone, same load
     .venv/bin/python benchmarks/launch.py --first-page         # what a learner waits for, against the floor
+    .venv/bin/python benchmarks/launch.py --platform-counts 1,1000,20000   # launch cost vs registered platforms
 
 ``--first-page`` runs the tool and the floor side by side and measures, in alternating rounds, what a
 learner waits for: login + launch + every redirect up to the first page that answers 200, for a link
@@ -135,6 +136,9 @@ def main() -> None:
     parser.add_argument("--redis", default=None, help="LTI_TOOL_REDIS_URL for the login state")
     parser.add_argument("--extra-platforms", type=int, default=0,
                         help="register this many other platforms first (e.g. 20000): launch cost must not grow")
+    parser.add_argument("--platform-counts", default=None,
+                        help="e.g. 1,1000,20000: one tool per count of registered platforms (each its own "
+                             "database), measured in alternating rounds; prints each count's ratio to the first")
     parser.add_argument("--floor", action="store_true",
                         help="same load against benchmarks/floor_wsgi.py (bare redirects, nothing checked): "
                              "what gunicorn, the kernel and the load cost without the tool")
@@ -147,6 +151,8 @@ def main() -> None:
                         help="serve benchmarks/cpu_wsgi.py and print the app's CPU per endpoint (excludes gunicorn)")
     args = parser.parse_args()
 
+    if args.platform_counts:
+        return platform_counts(args, [int(n) for n in args.platform_counts.split(",")])
     work = Path(tempfile.mkdtemp(prefix="r2com-bench-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -348,6 +354,93 @@ def first_page(args: Any, env: dict[str, str], base: str, port: int, platform: A
             proc.wait(timeout=10)
         devnull.close()
         running.stop()
+
+
+def platform_counts(args: Any, counts: list[int]) -> None:
+    """The --platform-counts comparison: launch CPU with 1, 1,000, 20,000... registered platforms.
+
+    Each count gets its own database (the benchmark's platform plus ``count - 1`` others, one deployment each)
+    and its own gunicorn (two workers), all on the same CPUs; the rounds alternate between them, so drift of a
+    shared machine hits every count alike. A ratio is the median of the rounds' ratios to the first count.
+    """
+    work = Path(tempfile.mkdtemp(prefix="r2com-bench-"))
+    flask = str(ROOT / ".venv/bin/flask")
+    cpus = sorted(os.sched_getaffinity(0))
+    tool_cpus, load_cpus = set(cpus), set(cpus)
+    if not args.no_pin and len(cpus) >= 2:
+        tool_cpus, load_cpus = set(cpus[: len(cpus) // 2]), set(cpus[len(cpus) // 2:])
+        os.sched_setaffinity(0, load_cpus)
+    platform, running = start_platform()
+    devnull = open(os.devnull, "w")
+    servers: list[tuple[int, subprocess.Popen, str, str]] = []
+    try:
+        for index, count in enumerate(counts):
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            url = (f"{args.database.rstrip('/')}_{index}" if args.database else f"sqlite:///{work / f'bench{index}.db'}")
+            if args.database and args.database.startswith("postgres"):
+                _recreate_pg(url)
+            env = dict(os.environ, LTI_TOOL_ENV="development", LTI_TOOL_DEV_PLATFORM="false",
+                       LTI_TOOL_DELIVERY_THREAD="false", LTI_TOOL_BASE_URL=base,
+                       LTI_TOOL_KEYS_DIR=str(work / f"keys{index}"), LTI_TOOL_LOG_LEVEL="WARNING",
+                       LTI_TOOL_DATABASE_URL=url)
+            subprocess.run([flask, "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if count > 1:
+                seed_platforms(url, count - 1)
+            cid, dep = platform.add_tool(initiate_login_uri=base + "/lti/login", redirect_uris=[base + "/lti/launch"],
+                                         jwks_uri=base + "/.well-known/jwks.json",
+                                         target_link_uri=base + "/lti/launch")
+            subprocess.run([flask, "--app", "wsgi", "lti", "platform", "add", "--name", "bench", "--issuer",
+                            platform.issuer, "--client-id", cid, "--deployment-id", dep, "--auth-login-url",
+                            platform.url("/auth"), "--auth-token-url", platform.url("/token"), "--key-set-url",
+                            platform.url("/.well-known/jwks.json")], cwd=ROOT, env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            servers.append((count, _start("wsgi:app", port, env, tool_cpus, devnull), cid, dep))
+        users = [u.user_id for u, _role in platform.members("course-101")]
+        launches = args.launches if args.launches != 2000 else 500
+        for _count, _server, cid, dep in servers:  # warm both workers of each
+            for i in range(40):
+                one_launch(requests.Session(), platform.base_url, cid, dep, users[i % len(users)])
+        db_kind = "PostgreSQL" if args.database and args.database.startswith("postgres") else "SQLite"
+        print(f"database: {db_kind}; one gunicorn -w 2 per count on CPUs {sorted(tool_cpus)}, load on CPUs "
+              f"{sorted(load_cpus)}; {args.rounds} rounds of {launches} launches per count, concurrency "
+              f"{args.concurrency}; login + launch (the handshake), a fresh browser per launch")
+        results: dict[int, list[dict[str, float]]] = {count: [] for count, *_ in servers}
+        for number in range(1, args.rounds + 1):
+            for count, server, cid, dep in servers:
+                results[count].append(_round(args.concurrency, launches, server.pid, lambda i: one_launch(
+                    requests.Session(), platform.base_url, cid, dep, users[i % len(users)])))
+            print(f"  round {number}: " + ", ".join(f"{count:,} platforms {results[count][-1]['cpu']:.3f}"
+                                                    for count, *_ in servers) + " ms CPU per launch", flush=True)
+        first = servers[0][0]
+        print(f"median tool CPU per launch (server processes only); ratio to {first:,} platform(s), the median of "
+              "the rounds' ratios:")
+        for count, *_rest in servers:
+            ratios = [r["cpu"] / f["cpu"] for r, f in zip(results[count], results[first])]
+            print(f"  {count:>7,} platforms {statistics.median(r['cpu'] for r in results[count]):6.3f} ms  "
+                  f"{statistics.median(ratios):4.2f} x (rounds {min(ratios):.2f}-{max(ratios):.2f})  "
+                  f"p95 {statistics.median(r['p95'] for r in results[count]):.0f} ms")
+        print("target: 20,000 platforms within 10 % of one platform (<= 1.10 x)")
+    finally:
+        for _count, server, *_rest in servers:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=10)
+        devnull.close()
+        running.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _recreate_pg(url: str) -> None:
+    """Drop and create the PostgreSQL database of ``url`` (one per platform count)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{parsed.database}"')
 
 
 def _round(concurrency: int, launches: int, pid: int, launch: Any) -> dict[str, float]:

@@ -169,8 +169,10 @@ class RosterSnapshot(Base):
     """The course list as last read from the platform (NRPS), kept so a trainer's first dashboard view does
     not read every roster page again; refreshed in the background once it is older than a few minutes.
 
-    ``members`` is compact JSON: ``{"roles": [[role, ...], ...], "members": [[user_id, name, roles index,
-    status], ...]}`` (role lists are shared: a course has a handful). No email is kept.
+    ``members`` is a JSON header (the role lists: a course has a handful) and four columns, one value a line:
+    platform user id, name, role list index, status (:func:`lti_tool.training.roster._encode`), so a 50,000
+    member list is split in milliseconds; lists stored as JSON by earlier versions are still read. No email
+    is kept.
     """
 
     __tablename__ = "training_roster"
@@ -184,3 +186,28 @@ class RosterSnapshot(Base):
     fetched_at: Mapped[dt.datetime]
     #: Set by the worker process that is reading the list again, so only one does.
     refresh_started_at: Mapped[Optional[dt.datetime]]
+
+
+class ProgressSummary(Base):
+    """One learner's progress in one course, kept up to date in the same transaction as every progress write
+    (:mod:`lti_tool.training.summary`), so the trainer dashboard never aggregates every progress row.
+
+    ``states`` is a short canonical text of what counts for the dashboard, one word per item, sorted:
+    ``m:<module>:<flags>`` (``s`` started, ``r`` every page read, ``u`` a quiz attempt handed in, ``p``/``f``
+    the attempt that counts passed / did not pass) and ``c:<chapter>`` (a manual chapter marked as read).
+    Learners who got equally far share the same text, so counting a course is one indexed ``GROUP BY``
+    whose result has as many rows as there are distinct states, not learners. ``cells`` holds the numbers
+    shown in a learner's row: ``{module: [pages done, pages, attempts, percent of the attempt that counts]}``.
+    """
+
+    __tablename__ = "training_progress_summary"
+    __table_args__ = (Index("ix_training_progress_summary_states", "context_id", "states"),)
+
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_context.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"), primary_key=True)
+    states: Mapped[str] = mapped_column(Text, default="")
+    cells: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# Every flush of progress rows keeps the summaries up to date (an ORM hook, registered with the models).
+from . import summary as _summary  # noqa: E402,F401

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import requests
 from flask import current_app
@@ -207,7 +207,7 @@ class Roster:
     """A fetched roster. ``complete`` is False when the platform offered more than ``MAX_PAGES`` pages;
     ``refreshing`` tells that a newer read is under way in the background."""
 
-    members: tuple[Member, ...]
+    members: Sequence[Member]
     pages: int
     fetched_at: float
     complete: bool = True
@@ -289,10 +289,89 @@ def _read(ext: dict[str, Any], platform_id: int, context_id: int, memberships_ur
     return roster
 
 
+#: Separates the header and the columns of a stored list (never inside a value: such values are escaped).
+_SEP = "\x1e"
+
+
+def _plain(value: str) -> bool:
+    return "\n" not in value and _SEP not in value and not value.startswith('"')
+
+
+class StoredMembers(Sequence[Member]):
+    """A stored course list as parallel columns, split from the stored text at C speed; a :class:`Member` is
+    built only when asked for (the dashboard reads :meth:`people` and builds none)."""
+
+    def __init__(self, subs: list[str], names: list[str], roles: list[tuple[str, ...]], role_index: list[str],
+                 statuses: list[str]) -> None:
+        """``names``: "" when the platform sent none; ``role_index``: the index of each role list, as text."""
+        self._subs, self._names, self._index, self._statuses = subs, names, role_index, statuses
+        self._roles = {str(i): r for i, r in enumerate(roles)}
+
+    def __len__(self) -> int:
+        return len(self._subs)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - Sequence protocol
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return Member(self._subs[i], self._names[i] or None, self._roles[self._index[i]], self._statuses[i])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
+
+    def people(self) -> Iterator[tuple[str, str | None, str, str]]:
+        """Yield (platform user id, name or "", kind, status) of every member, in the platform's order."""
+        kinds = {i: kind_of_roles(r) for i, r in self._roles.items()}
+        return zip(self._subs, self._names, map(kinds.__getitem__, self._index), self._statuses)
+
+
+def people_of(members: Sequence[Member]) -> Iterator[tuple[str, str | None, str, str]]:
+    """Yield (platform user id, name or "" or None, kind, status) of a roster's members, without building them
+    when stored."""
+    if isinstance(members, StoredMembers):
+        return members.people()
+    return ((m.user_id, m.name, m.kind, m.status) for m in members)
+
+
 def _encode(roster: Roster) -> str:
+    """Return the stored text: a JSON header (role lists, flags), then four columns of one value a line
+    (platform user id, name, role list index, status), separated by ``_SEP``; a value holding a line break or
+    the separator, or starting with a quote, is written as a JSON string and the column is flagged."""
     roles: dict[tuple[str, ...], int] = {}
-    rows = [[m.user_id, m.name, roles.setdefault(m.roles, len(roles)), m.status] for m in roster.members]
-    return json.dumps({"roles": [list(r) for r in roles], "members": rows}, separators=(",", ":"))
+    subs, names, index, statuses = [], [], [], []
+    for m in roster.members:
+        subs.append(m.user_id)
+        names.append(m.name or "")
+        index.append(str(roles.setdefault(m.roles, len(roles))))
+        statuses.append(m.status)
+    columns, escaped = [], []
+    for column in (subs, names, index, statuses):
+        plain = all(map(_plain, column))
+        escaped.append(not plain)
+        columns.append("\n".join(column if plain else (v if _plain(v) else json.dumps(v) for v in column)))
+    header = json.dumps({"v": 2, "n": len(subs), "roles": [list(r) for r in roles], "escaped": escaped},
+                        separators=(",", ":"))
+    return _SEP.join([header] + columns)
+
+
+def _decode(text: str) -> StoredMembers:
+    """Return the members of a stored text (this format, or the JSON of earlier versions)."""
+    if _SEP in text:
+        parts = text.split(_SEP)
+        head = json.loads(parts[0])
+        roles = [tuple(r) for r in head["roles"]]
+        if not head["n"]:
+            return StoredMembers([], [], roles, [], [])
+        columns = []
+        for part, escaped in zip(parts[1:], head["escaped"]):
+            values = part.split("\n")
+            columns.append([json.loads(v) if v.startswith('"') else v for v in values] if escaped else values)
+        subs, names, index, statuses = columns
+        return StoredMembers(subs, names, roles, index, statuses)
+    data = json.loads(text)  # stored before the column format
+    roles = [tuple(r) for r in data["roles"]]
+    rows = data["members"]
+    return StoredMembers([r[0] for r in rows], [r[1] or "" for r in rows], roles, [str(r[2]) for r in rows],
+                         [r[3] for r in rows])
 
 
 def _stored(cache: RosterCache, context_id: int) -> Roster | None:
@@ -308,10 +387,7 @@ def _stored(cache: RosterCache, context_id: int) -> Roster | None:
     if held is not None and held.fetched_at == fetched_at:
         return held
     text = db.session.execute(select(R.members).where(R.context_id == context_id)).scalar_one()
-    data = json.loads(text)
-    roles = [tuple(r) for r in data["roles"]]
-    roster = Roster(tuple(Member(u, n, roles[i], s) for u, n, i, s in data["members"]), head.pages, fetched_at,
-                    complete=head.complete)
+    roster = Roster(_decode(text), head.pages, fetched_at, complete=head.complete)
     cache.put(context_id, roster)
     return roster
 

@@ -63,7 +63,7 @@ def _take(client, token: str, form: dict) -> None:
 
 def _board(world, trainer: str, **roster) -> dash.Dashboard:
     with world.app.test_request_context("/"):
-        return dash.build(load_session(trainer), roster.get("roster"))
+        return dash.build(load_session(trainer), roster.get("roster")).load_all()
 
 
 def _assert_everything_agrees(board: dash.Dashboard) -> None:

@@ -55,3 +55,21 @@ def test_cache_expires():
     assert cache.get(5).members == roster.members
     cache.drop(5)
     assert cache.get(5) is None
+
+
+def test_a_stored_list_reads_back_exactly_whatever_the_platform_sent():
+    """The stored columns survive line breaks, the separator and quotes in values; older JSON lists still read."""
+    import json
+
+    from lti_tool.training.roster import _decode, _encode, people_of
+
+    learner = ("http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",)
+    members = (Member("1", "Ana", learner), Member('"2', "Line\nbreak \x1e sep", ("Instructor",), "Deleted"),
+               Member("3", None, ()), Member("4", '"quoted"', learner, "Inactive"))
+    stored = _decode(_encode(Roster(members, 1, 0.0)))
+    assert list(stored) == list(members) and len(stored) == 4 and stored[1:3] == list(members[1:3])
+    assert [(sub, name or None, kind, status) for sub, name, kind, status in people_of(stored)] == [
+        (m.user_id, m.name, m.kind, m.status) for m in members]
+    assert list(_decode(_encode(Roster((), 1, 0.0)))) == []
+    older = json.dumps({"roles": [list(learner)], "members": [["1", "Ana", 0, "Active"], ["5", None, 0, "Active"]]})
+    assert list(_decode(older)) == [Member("1", "Ana", learner), Member("5", None, learner)]
