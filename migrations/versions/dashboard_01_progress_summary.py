@@ -1,7 +1,7 @@
 """training_progress_summary: each learner's progress per course, kept on write, back-filled from existing rows
 
 Revision ID: dashboard01
-Revises: i18n01
+Revises: client_texts_01
 Create Date: 2026-12-02 13:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'dashboard01'
-down_revision = 'i18n01'
+down_revision = 'client_texts_01'
 branch_labels = None
 depends_on = None
 
