@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Response, current_app, redirect, render_template, url_for
+from flask import Response, current_app, g, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -104,8 +105,13 @@ def not_set_up(session: ToolSession) -> Response:
     """
     if session.is_instructor:
         return _to("training.setup_link", session)
-    store = current_app.extensions["r2com"]["hotpath"]
-    row = store.fetch_one(f"SELECT title, label FROM lti_context WHERE id = {store.placeholder}", (session.context_id,))
+    found = g.get("prefetched_course")
+    if found is not None and found[0] == session.id:  # read with the session (``g.prefetch_course``)
+        row: tuple[Any, ...] | None = found[1:]
+    else:
+        store = current_app.extensions["r2com"]["hotpath"]
+        row = store.fetch_one(f"SELECT title, label FROM lti_context WHERE id = {store.placeholder}",
+                              (session.context_id,))
     course = (row[0] or row[1] or "") if row else ""
     shells = current_app.extensions["r2com"]["training_shells"]
     key = ("training/not_set_up.html", str(get_locale()), course, assessment_installed())
