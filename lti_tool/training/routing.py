@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, current_app, g, redirect, render_template, url_for
 from flask_babel import get_locale
@@ -87,8 +89,18 @@ def launch_target(session: ToolSession) -> str | None:
     if found is None:
         return None
     endpoint, values = found
-    adapter = current_app.url_map.bind("localhost")
-    return adapter.build(endpoint, {**values, "ltik": session.token})
+    path = _landing_address(current_app.url_map, endpoint, tuple(values.items()))
+    return path + "?ltik=" + quote(session.token, safe="")  # as url_for writes it: the token is URL-safe
+
+
+@functools.lru_cache(maxsize=1024)
+def _landing_address(url_map: Any, endpoint: str, values: tuple[tuple[str, str], ...]) -> str:
+    """The path of a landing page, built once per process: the same few modules and chapters are opened all day.
+
+    The ids come from the links' custom parameters, so the cache is a bounded LRU: a platform that sends
+    ever new ids only cycles it. The token is appended per launch.
+    """
+    return url_map.bind("localhost").build(endpoint, dict(values))
 
 
 @session_required
