@@ -109,11 +109,25 @@ def _init_features(app: Flask) -> None:
         module.init_app(app)
 
 
-def _select_locale() -> str | None:
+#: Parsed locales by name: Flask-Babel parses the selector's answer on every request unless it is a Locale already.
+_LOCALES: dict[str, Any] = {}
+
+
+def _select_locale() -> Any:
     """The interface language of this request (see :mod:`lti_tool.i18n`); English outside a request."""
     from .i18n import select_locale
 
-    return select_locale()
+    name = select_locale()
+    if name is None:
+        return None
+    locale = _LOCALES.get(name)
+    if locale is None:
+        from babel import Locale
+
+        locale = Locale.parse(name)
+        if len(_LOCALES) < 256:  # a handful of languages; never grows with what requests send
+            _LOCALES[name] = locale
+    return locale
 
 
 #: A pooled connection idle longer than this is pinged before use (servers and proxies drop idle ones).

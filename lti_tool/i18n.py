@@ -154,10 +154,12 @@ def _request_session() -> Any:
 
     g._i18n_loading_session = True
     try:
-        auth = request.headers.get("Authorization", "")
-        token = auth[7:].strip() if auth.startswith("Bearer ") else request.args.get("ltik")
+        from .lti.session import first_value
+
+        auth = request.environ.get("HTTP_AUTHORIZATION", "")  # request.headers["Authorization"], read directly
+        token = auth[7:].strip() if auth.startswith("Bearer ") else first_value(request.args, "ltik")
         if not token and "form" in request.__dict__:  # werkzeug caches the parsed form on the request
-            token = request.form.get("ltik")
+            token = first_value(request.form, "ltik")
         if not token:
             return None
         g.tool_session = load_session(token)

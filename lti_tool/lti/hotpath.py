@@ -57,6 +57,13 @@ class HotStore:
             "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
             "u.platform_id, p.active, u.ui_locale, u.ui_locale_under FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
             f"JOIN lti_platform p ON p.id = u.platform_id WHERE s.id = {ph}")
+        # The same, with the course's title and label: the "not set up yet" page names the course.
+        self._load_session_course = (
+            "SELECT s.id, s.user_id, s.context_id, s.resource_link_id, s.role, s.message_type, s.data, s.expires_at, "
+            "u.platform_id, p.active, u.ui_locale, u.ui_locale_under, c.title, c.label "
+            "FROM lti_launch_session s JOIN lti_user u ON u.id = s.user_id "
+            "JOIN lti_platform p ON p.id = u.platform_id LEFT JOIN lti_context c ON c.id = s.context_id "
+            f"WHERE s.id = {ph}")
         # The same, with the learner's progress in one module and the percent of their quiz attempt that
         # counts: a module page needs all three, in one round trip.
         self._load_session_progress = (
@@ -197,13 +204,14 @@ class HotStore:
         When the request named a module whose progress it will read (``g.prefetch_module``, set before the
         session is loaded), that progress row comes in the same statement and is left in
         ``g.prefetched_progress`` as (session id, module id, (pages seen, last page) or None, percent of the
-        kept quiz attempt or None).
+        kept quiz attempt or None). With ``g.prefetch_course`` the course's title and label come along and are
+        left in ``g.prefetched_course`` as (session id, title, label).
         """
-        module_id = _prefetch_module()
+        module_id, course = _prefetch()
 
         def work(cur: Any) -> Any:
             if module_id is None:
-                cur.execute(self._load_session, (session_id,))
+                cur.execute(self._load_session_course if course else self._load_session, (session_id,))
             else:
                 cur.execute(self._load_session_progress, (module_id, module_id, session_id))
             return cur.fetchall()  # all (at most one): a half-read SQLite statement would hold its snapshot
@@ -226,6 +234,10 @@ class HotStore:
                 seen = json.loads(seen)
             g.prefetched_progress = (row[0], module_id, (list(seen or []), row[11]) if row[12] is not None else None,
                                      row[13])
+        elif course:
+            from flask import g
+
+            g.prefetched_course = (row[0], row[12], row[13])
         # The person's language choice: right after the session's columns, or after the progress ones.
         ui = row[10:12] if module_id is None else row[14:16]
         return {"id": row[0], "user_id": row[1], "context_id": row[2], "resource_link_id": row[3], "role": row[4],
@@ -243,7 +255,11 @@ class HotStore:
         self._run(work)
 
 
-def _prefetch_module() -> str | None:
+def _prefetch() -> tuple[str | None, bool]:
+    """What the request asked to read with its session: a module's progress (``g.prefetch_module``) or the
+    course's title (``g.prefetch_course``)."""
     from flask import g, has_app_context
 
-    return g.get("prefetch_module") if has_app_context() else None
+    if not has_app_context():
+        return None, False
+    return g.get("prefetch_module"), bool(g.get("prefetch_course"))

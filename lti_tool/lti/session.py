@@ -82,11 +82,17 @@ def issue_token(session_id: str) -> str:
     return _signer().sign(session_id).decode("ascii")
 
 
+def first_value(values: Any, key: str) -> str | None:
+    """``values.get(key)`` of a werkzeug MultiDict without its cost: a missing key there builds an HTTP exception."""
+    found = values.getlist(key)
+    return found[0] if found else None
+
+
 def _token_from_request() -> str | None:
-    auth = request.headers.get("Authorization", "")
+    auth = request.environ.get("HTTP_AUTHORIZATION", "")  # request.headers["Authorization"], read directly
     if auth.startswith("Bearer "):
         return auth[7:].strip()
-    return request.args.get("ltik") or request.form.get("ltik")
+    return first_value(request.args, "ltik") or first_value(request.form, "ltik")
 
 
 def load_session(token: str | None) -> ToolSession:

@@ -74,3 +74,7 @@ def _prefetch_progress(endpoint: str | None, values: dict | None) -> None:
         from flask import g
 
         g.prefetch_module = values.get("module_id")
+    elif endpoint == "training.not_set_up":  # the page names the course: read its title with the session
+        from flask import g
+
+        g.prefetch_course = True

@@ -18,6 +18,7 @@ from ..content.errors import ContentNotFound
 from ..content.library import ContentLibrary
 from ..extensions import db
 from ..i18n import interface_language
+from ..lti.session import first_value
 from .constants import Item, ItemKind
 from .errors import NotPlaced
 
@@ -41,8 +42,15 @@ def content_lang() -> str | None:
     """
     if not has_request_context():
         return None
-    lang = request.args.get("lang") or request.form.get("lang") or interface_language()
+    lang = first_value(request.args, "lang") or _form_value("lang") or interface_language()
     return lang[:20] if lang else None
+
+
+def _form_value(key: str) -> str | None:
+    """A field of the request's form; a request without a body type has none (werkzeug parses nothing then)."""
+    if not request.environ.get("CONTENT_TYPE"):
+        return None
+    return first_value(request.form, key)
 
 
 def package_of(kind: str, lang: str | None = None) -> m.Package:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from typing import Any
+from urllib.parse import quote
 
-from flask import Response, current_app, redirect, render_template, url_for
+from flask import Response, current_app, g, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -86,8 +89,18 @@ def launch_target(session: ToolSession) -> str | None:
     if found is None:
         return None
     endpoint, values = found
-    adapter = current_app.url_map.bind("localhost")
-    return adapter.build(endpoint, {**values, "ltik": session.token})
+    path = _landing_address(current_app.url_map, endpoint, tuple(values.items()))
+    return path + "?ltik=" + quote(session.token, safe="")  # as url_for writes it: the token is URL-safe
+
+
+@functools.lru_cache(maxsize=1024)
+def _landing_address(url_map: Any, endpoint: str, values: tuple[tuple[str, str], ...]) -> str:
+    """The path of a landing page, built once per process: the same few modules and chapters are opened all day.
+
+    The ids come from the links' custom parameters, so the cache is a bounded LRU: a platform that sends
+    ever new ids only cycles it. The token is appended per launch.
+    """
+    return url_map.bind("localhost").build(endpoint, dict(values))
 
 
 @session_required
@@ -104,8 +117,13 @@ def not_set_up(session: ToolSession) -> Response:
     """
     if session.is_instructor:
         return _to("training.setup_link", session)
-    store = current_app.extensions["r2com"]["hotpath"]
-    row = store.fetch_one(f"SELECT title, label FROM lti_context WHERE id = {store.placeholder}", (session.context_id,))
+    found = g.get("prefetched_course")
+    if found is not None and found[0] == session.id:  # read with the session (``g.prefetch_course``)
+        row: tuple[Any, ...] | None = found[1:]
+    else:
+        store = current_app.extensions["r2com"]["hotpath"]
+        row = store.fetch_one(f"SELECT title, label FROM lti_context WHERE id = {store.placeholder}",
+                              (session.context_id,))
     course = (row[0] or row[1] or "") if row else ""
     shells = current_app.extensions["r2com"]["training_shells"]
     key = ("training/not_set_up.html", str(get_locale()), course, assessment_installed())

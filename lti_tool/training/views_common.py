@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from ..content import model as m
 from ..i18n import interface_language
-from ..lti.session import current_session
+from ..lti.session import current_session, first_value
 from .catalog import TOKEN_MARK, assessment_installed, content_lang, turl
 
 
@@ -71,7 +71,7 @@ def render_cached(template: str, key: tuple[object, ...], *, package: m.Package,
     """
     session = current_session()
     # The interface language, and whether the header's switcher shows "as in my platform", vary the page.
-    full_key = (template, request.args.get("lang"), interface_language(), session.chosen_locale is None, *key)
+    full_key = (template, first_value(request.args, "lang"), interface_language(), session.chosen_locale is None, *key)
     tag = hashlib.sha256(repr((full_key, session.token)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(tag):
         resp = Response(status=304)

@@ -85,9 +85,25 @@ def security_headers(frame_ancestors: Iterable[str], nonce: str | None = None,
     return headers
 
 
+#: The header sets of responses without a script nonce, per (frame ancestors, https): few, and the same on
+#: every page of a platform, so each is built once per process (bounded; cleared when full).
+_HEADER_SETS: dict[tuple[tuple[str, ...], bool], list[tuple[str, str]]] = {}
+
+
 @bp.after_app_request
 def _security_headers(resp: Response) -> Response:
-    for name, value in security_headers(frame_ancestors(), g.get("csp_nonce"), request.is_secure):
+    nonce = g.get("csp_nonce")
+    secure = request.is_secure
+    if nonce is None:
+        key = (frame_ancestors(), secure)
+        headers = _HEADER_SETS.get(key)
+        if headers is None:
+            if len(_HEADER_SETS) > 64:
+                _HEADER_SETS.clear()
+            headers = _HEADER_SETS[key] = security_headers(key[0], secure=secure)
+    else:
+        headers = security_headers(frame_ancestors(), nonce, secure)
+    for name, value in headers:
         resp.headers.setdefault(name, value)
     return resp
 
