@@ -301,12 +301,17 @@ def content_text(text: Any, package: Any, page: str | None = None) -> Any:
     return Markup('<span lang="%s" dir="%s">%s</span>') % (lang, direction(lang), escape(text))
 
 
-def content_lang(package: Any, page: str | None = None) -> Any:
-    """`` lang dir`` attributes for an element holding only text of ``package``, or nothing in the page's language."""
+def content_lang(package: Any, page: str | None = None, svg: bool = False) -> Any:
+    """`` lang dir`` attributes for an element holding only text of ``package``, or nothing in the page's language.
+
+    ``svg``: ``lang`` only, for an SVG element (SVG has no ``dir`` attribute).
+    """
     from markupsafe import Markup
 
     lang = _foreign(package, page)
-    return Markup(' lang="%s" dir="%s"') % (lang, direction(lang)) if lang else Markup("")
+    if not lang:
+        return Markup("")
+    return Markup(' lang="%s"') % lang if svg else Markup(' lang="%s" dir="%s"') % (lang, direction(lang))
 
 
 def _switch() -> dict[str, Any] | None:

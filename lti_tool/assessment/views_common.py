@@ -98,9 +98,10 @@ def _instrument_text(text: Any) -> Any:
     return content_text(text, inst.guidance_package(), page_language()[0])
 
 
-def _instrument_attrs() -> Any:
-    """``<li{{ iattrs() }}>``: the instrument's lang and dir for an element that holds only instrument text."""
-    return content_lang(inst.guidance_package(), page_language()[0])
+def _instrument_attrs(svg: bool = False) -> Any:
+    """``<li{{ iattrs() }}>``: the instrument's lang and dir for an element that holds only instrument text
+    (``iattrs(svg=True)``: its lang only, for an SVG ``<text>``)."""
+    return content_lang(inst.guidance_package(), page_language()[0], svg)
 
 
 def viewed_profile(client_id: str, occasion_id: str | None) -> tuple[Any, Any, list, Any, list]:
