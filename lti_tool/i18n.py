@@ -271,15 +271,7 @@ def _content_filter(context: Any, text: Any, package: Any = None) -> Any:
     The interface may be in French while the course is only in English (or in Arabic): screen readers and the
     layout then need the content's own language. Text in the interface language is returned as it is.
     """
-    from markupsafe import Markup, escape
-
-    package = package or context.get("package")
-    lang = getattr(package, "lang", None)
-    if text is None or text == "" or not lang:
-        return text
-    if lang.split("-", 1)[0].lower() == interface_language().split("-", 1)[0].lower():
-        return text
-    return Markup('<span lang="%s" dir="%s">%s</span>') % (lang, direction(lang), escape(text))
+    return content_text(text, package or context.get("package"))
 
 
 @pass_context
@@ -289,13 +281,39 @@ def _content_attrs(context: Any, package: Any = None) -> Any:
     ``<h1{{ content_attrs() }}>{{ course.title }}</h1>``: the whole block then aligns and reads in the content's
     direction (a span inside a right-to-left heading would still sit on the right).
     """
+    return content_lang(package or context.get("package"))
+
+
+def _foreign(package: Any, page: str | None = None) -> str | None:
+    """The language of ``package`` when it is not the page's (the interface's unless ``page`` says), else None."""
+    lang = getattr(package, "lang", None)
+    if not lang or lang.split("-", 1)[0].lower() == (page or interface_language()).split("-", 1)[0].lower():
+        return None
+    return lang
+
+
+def content_text(text: Any, package: Any, page: str | None = None) -> Any:
+    """``text`` of ``package``, in a ``<span lang dir>`` when the package's language is not the page's (``page``, by
+    default the interface's)."""
+    from markupsafe import Markup, escape
+
+    lang = None if text is None or text == "" else _foreign(package, page)
+    if not lang:
+        return text
+    return Markup('<span lang="%s" dir="%s">%s</span>') % (lang, direction(lang), escape(text))
+
+
+def content_lang(package: Any, page: str | None = None, svg: bool = False) -> Any:
+    """`` lang dir`` attributes for an element holding only text of ``package``, or nothing in the page's language.
+
+    ``svg``: ``lang`` only, for an SVG element (SVG has no ``dir`` attribute).
+    """
     from markupsafe import Markup
 
-    package = package or context.get("package")
-    lang = getattr(package, "lang", None)
-    if not lang or lang.split("-", 1)[0].lower() == interface_language().split("-", 1)[0].lower():
+    lang = _foreign(package, page)
+    if not lang:
         return Markup("")
-    return Markup(' lang="%s" dir="%s"') % (lang, direction(lang))
+    return Markup(' lang="%s"') % lang if svg else Markup(' lang="%s" dir="%s"') % (lang, direction(lang))
 
 
 def _switch() -> dict[str, Any] | None:

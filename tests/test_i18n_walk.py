@@ -27,7 +27,7 @@ from lti_tool.devplatform.server import start_platform
 
 from assessment.conftest import DOMAINS, answers_form
 from assessment.test_training import perfect_form
-from test_i18n import _english_left
+from test_i18n import _english_left, _Texts
 
 # Every language, every page: a slow walk that does not depend on the database, run in the SQLite pass only.
 pytestmark = [pytest.mark.e2e, ONCE]
@@ -60,6 +60,81 @@ def stage(tmp_path_factory) -> Iterator[tuple[Any, Any, str, str]]:
     drop_app(tool.app)
 
 
+def _english_content(library: Any, lang: str, template: Any) -> frozenset[str]:
+    """The English packages' texts that pages in ``lang`` show in English: those of each package with no complete
+    translation into ``lang`` (module, page and chapter titles, quiz prompts and options, activity prompts, content
+    notes, self-assessment statements; the fictional cases' titles and summaries; the instrument's areas, prompts,
+    scale labels, occasion types and information sources). A text that is also an interface message is left to
+    :func:`test_i18n._english_left`."""
+    def english(kind: str) -> bool:
+        package = library.package(next(p.id for p in library.packages() if p.kind == kind), lang)
+        return package.lang.split("-")[0] != lang or package.status not in ("source", "complete")
+
+    course, manual, instrument = library.course(), library.manual(), library.instrument()
+    texts: set[str] = set()
+    if english("course"):
+        texts.add(course.title)
+        for module in course.modules:
+            texts.update([module.title, module.confidence, module.activity.title, *module.activity.reflection_prompts,
+                          *module.content_notes])
+            texts.update(t for page in module.pages for t in (page.title, page.content_note))
+            for q in module.quiz.questions:
+                texts.add(q.prompt)
+                texts.update(o.text for o in q.options)
+                texts.update(e.text for e in q.items if e.text)
+                texts.update(e.left for e in q.pairs if e.left)
+    if english("manual"):
+        texts.update(chapter.title for chapter in manual.chapters)
+    if english("instrument"):
+        for domain in instrument.domains:
+            texts.update([domain.title, *domain.need_prompts, *domain.strength_prompts])
+        texts.update(v.label for scale in instrument.scales.values() for v in scale.values)
+        texts.update(c.label for c in instrument.occasion_types)
+        texts.update(v.label for v in instrument.information_sources)
+    if english("case-set"):
+        texts.update(t for case in library.case_set().cases for t in (case.title, case.summary))
+    messages = {m.id for m in template if isinstance(m.id, str)}
+    return frozenset(" ".join(t.split()) for t in texts if t and t.strip() and t not in messages)
+
+
+class _TextNodes(_Texts):
+    """The text nodes of a page in the page's language, and those of them inside an ``<option>`` (which can hold no
+    element: a content text there is marked on the whole option). Attributes are left out: they cannot carry a lang
+    of their own, and neither can the ``<title>``s of the page and of its pictures."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(lang)
+        self.in_options: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        lang = dict(attrs).get("lang") or self._lang()
+        if tag == "html":
+            self.page_lang = lang.split("-")[0]
+        elif tag not in self.VOID:
+            self.stack.append((tag, lang))
+
+    def handle_data(self, data):
+        text = " ".join(data.split())
+        if not text or self._lang().split("-")[0] != self.page_lang or \
+                any(t in ("script", "style", "title") for t, _l in self.stack):
+            return
+        self.texts.add(text)
+        if any(t == "option" for t, _l in self.stack):
+            self.in_options.add(text)
+
+
+def _content_unmarked(page: str, lang: str, content: frozenset[str]) -> list[str]:
+    """English content on a page in ``lang`` that no element marks with its lang: a text node that is a content
+    text, or (outside an ``<option>``) holds one of three words or more (an interface sentence around a title)."""
+    if not content:
+        return []
+    parser = _TextNodes(lang)
+    parser.feed(page)
+    long = [c for c in content if len(c.split()) >= 3]
+    return sorted({t for t in parser.texts if t in content} |
+                  {f"{c} (in: {t[:90]})" for t in parser.texts - parser.in_options for c in long if c in t and t != c})
+
+
 @dataclass
 class Walk:
     """One person's pages in one language: every response is checked, the problems are kept for the end."""
@@ -67,6 +142,7 @@ class Walk:
     tool: Any
     lang: str
     template: Any
+    content: frozenset[str] = frozenset()  # English content this language shows in English (see _english_content)
     http: Browser = field(default_factory=Browser)
     token: str = ""
     seen: list[str] = field(default_factory=list)
@@ -92,6 +168,9 @@ class Walk:
         left = _english_left(resp.text, self.lang, self.template)
         if left:
             self.problems.append(f"{what}: English left: {left}")
+        unmarked = _content_unmarked(resp.text, self.lang, self.content)
+        if unmarked:
+            self.problems.append(f"{what}: English content without lang=\"en\": {unmarked}")
         return resp
 
     def get(self, path: str, what: str | None = None, status: int = 200, **params: Any) -> requests.Response:
@@ -209,7 +288,8 @@ def test_every_page_of_the_three_journeys_is_in_the_launch_language(stage, templ
         pytest.skip(f"{tag} is not offered")
     tool, platform, cid, dep = stage
     index = TAGS.index(tag)
-    walks = {name: Walk(tool, lang, template) for name in ("learner", "trainer", "practitioner")}
+    content = _english_content(tool.app.extensions["r2com"]["content"], lang, template)
+    walks = {name: Walk(tool, lang, template, content) for name in ("learner", "trainer", "practitioner")}
     try:
         _learner(walks["learner"], platform, cid, dep, str(FIRST_LEARNER + index), tag)
         _trainer(walks["trainer"], platform, cid, dep, tag)

@@ -24,6 +24,14 @@ def instrument_package(lang: str | None = None) -> Any:
     return _library().package(_package_id(), _instrument_language(lang))
 
 
+def guidance_package() -> Any:
+    """The package whose ``lang`` marks the instrument's texts that are not client texts (area titles, prompts, scale
+    labels, occasion types): the one they are read in, but the source where that is a partial translation (it gives
+    only the client texts, and the source's fill the rest)."""
+    package = instrument_package()
+    return package if package.status in ("source", "complete") else _library().loaded(_package_id()).package
+
+
 def get_instrument(lang: str | None = None) -> Any:
     """Return the instrument in the language it is read in (see :func:`_instrument_language`)."""
     return _library().instrument(_instrument_language(lang))
@@ -72,6 +80,11 @@ def client_texts(lang: str | None) -> dict[str, tuple[str, str]]:
 
 def _package_id() -> str:
     return next(p.id for p in _library().packages() if p.kind == "instrument")
+
+
+def cases_package(lang: str | None = None) -> Any:
+    """The fictional case set's package in ``lang`` where translated: its ``lang`` marks the cases' texts."""
+    return _library().package(next(p.id for p in _library().packages() if p.kind == "case-set"), lang)
 
 
 def reading_language() -> str | None:

@@ -12,9 +12,10 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from ..i18n import content_lang, content_text
 from ..lti.session import current_session
 from . import instrument as inst
-from .client_language import CLIENT_LANGUAGES, OTHER_LANGUAGE
+from .client_language import CLIENT_LANGUAGES, OTHER_LANGUAGE, page_language
 from .occasions import change_rows, occasions, profile_rows
 from .privacy import audit, default_purpose
 from .roles import Action, current_actor, get_client
@@ -88,8 +89,19 @@ def template_helpers() -> dict[str, Any]:
 
     token = current_session().token if "tool_session" in g else ""
     return {"aurl": aurl, "ltik": token, "ilabel": inst.label, "iscale": inst.scale, "chtml": inst.html,
-            "instrument_package": inst.instrument_package,
+            "instrument_package": inst.instrument_package, "itext": _instrument_text, "iattrs": _instrument_attrs,
             "client_language_names": {**CLIENT_LANGUAGES, OTHER_LANGUAGE: _l("another language (interpreter)")}}
+
+
+def _instrument_text(text: Any) -> Any:
+    """``{{ itext(d.title) }}``: an instrument text, marked with the instrument's language where the page's differs."""
+    return content_text(text, inst.guidance_package(), page_language()[0])
+
+
+def _instrument_attrs(svg: bool = False) -> Any:
+    """``<li{{ iattrs() }}>``: the instrument's lang and dir for an element that holds only instrument text
+    (``iattrs(svg=True)``: its lang only, for an SVG ``<text>``)."""
+    return content_lang(inst.guidance_package(), page_language()[0], svg)
 
 
 def viewed_profile(client_id: str, occasion_id: str | None) -> tuple[Any, Any, list, Any, list]:

@@ -27,6 +27,7 @@ def home() -> Response:
                                   .order_by(TrainingAttempt.id.desc()).limit(200)).all()
         attempts = [(a, r, u) for a, r, u in rows]
     return page("assessment/training_home.html", session=session, cases=list(inst.get_cases(inst.reading_language()).values()),
+                package=inst.cases_package(inst.reading_language()),
                 attempts=attempts, scoring_rule=ops.SCORING_RULE)
 
 
@@ -60,7 +61,9 @@ def attempt(attempt_id: int) -> Response:
             db.session.commit()
             return go("assessment.training_attempt", "draft_saved", attempt_id=item.id)
     return page("assessment/training_attempt.html", status=422 if errors else 200, session=session, attempt=item,
-                case=inst.get_case(item.case_id, inst.reading_language()), draft=item.draft or {}, errors=errors, flags={}, training=True,
+                case=inst.get_case(item.case_id, inst.reading_language()),
+                package=inst.cases_package(inst.reading_language()), draft=item.draft or {}, errors=errors, flags={},
+                training=True,
                 autosave_url="assessment_api.training_draft", autosave_args={"attempt_id": item.id},
                 form_endpoint="assessment.training_attempt", form_args={"attempt_id": item.id},
                 scoring_rule=ops.SCORING_RULE)
@@ -87,5 +90,6 @@ def result(attempt_id: int) -> Response:
     domains = {d.id: d for d in inst.get_instrument().domains}
     return page("assessment/training_result.html", session=session, attempt=item,
                 case=inst.get_case(item.case_id, inst.reading_language()),
-                result=outcome, domains=domains, scoring_rule=ops.SCORING_RULE,
+                package=inst.cases_package(inst.reading_language()), result=outcome, domains=domains,
+                scoring_rule=ops.SCORING_RULE,
                 points_per_domain=ops.POINTS_PER_DOMAIN, evidence_points=ops.EVIDENCE_POINTS)

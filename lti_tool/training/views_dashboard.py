@@ -124,8 +124,8 @@ def learner() -> Response:
     if row is None:
         raise NotFound(_l("This person is not a member of the course."), code="member_not_found")
     modules, attempts, chapters, deliveries = [], {}, {}, {}
-    course = package_of("course").body
-    manual = package_of("manual").body
+    course_package, manual_package = package_of("course"), package_of("manual")
+    course, manual = course_package.body, manual_package.body
     if row.user_id is not None:
         uid, ctx = row.user_id, session.context_id
         progress = {p.module_id: p for p in db.session.execute(select(ModuleProgress).where(
@@ -139,7 +139,8 @@ def learner() -> Response:
             ChapterProgress.context_id == ctx, ChapterProgress.user_id == uid)).scalars()}
         modules = [(m, progress.get(m.id)) for m in course.modules]  # type: ignore[union-attr]
     return render("training/learner.html", row=row, board=board, modules=modules, attempts=attempts,
-                  chapters=chapters, manual=manual, deliveries=deliveries, status_label=dash.status_label)
+                  chapters=chapters, manual=manual, deliveries=deliveries, status_label=dash.status_label,
+                  course_package=course_package, manual_package=manual_package)
 
 
 @instructor_required
