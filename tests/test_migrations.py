@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 import psycopg
@@ -33,8 +34,9 @@ def _fresh_database(tmp_path):
     return f"sqlite:///{tmp_path / 'migrations.db'}", lambda: None
 
 
-@pytest.fixture
-def migrated_app(tmp_path):
+@contextlib.contextmanager
+def unmigrated_app(tmp_path):
+    """An app on a fresh, empty database (no tables: the test runs the migrations); dropped afterwards."""
     url, cleanup = _fresh_database(tmp_path)
     app = create_app({"ENV": "testing", "SECRET_KEY": "x", "KEYS_DIR": str(tmp_path / "keys"), "DATABASE_URL": url,
                       "DEV_PLATFORM": False, "DELIVERY_THREAD": False, "LOG_LEVEL": "WARNING"}, env={})
@@ -46,6 +48,12 @@ def migrated_app(tmp_path):
             db.session.remove()
             db.engine.dispose()
         cleanup()
+
+
+@pytest.fixture
+def migrated_app(tmp_path):
+    with unmigrated_app(tmp_path) as app:
+        yield app
 
 
 def test_migrations_match_models(migrated_app):

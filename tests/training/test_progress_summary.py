@@ -178,13 +178,9 @@ def test_the_dashboard_counts_equal_the_rows_built_from_the_summaries(world, cli
 
 def test_the_migration_back_fills_summaries_from_rows_written_before_it(tmp_path):
     """Rows written at the previous revision (no summary table yet) are summarised by the upgrade."""
-    from lti_tool import create_app
-    from test_migrations import _fresh_database
+    from test_migrations import unmigrated_app
 
-    url, cleanup = _fresh_database(tmp_path)
-    app = create_app({"ENV": "testing", "SECRET_KEY": "x", "KEYS_DIR": str(tmp_path / "keys"), "DATABASE_URL": url,
-                      "DEV_PLATFORM": False, "DELIVERY_THREAD": False, "LOG_LEVEL": "WARNING"}, env={})
-    try:
+    with unmigrated_app(tmp_path) as app:
         with app.app_context():
             upgrade(revision="i18n01")
             now = utcnow()
@@ -214,12 +210,6 @@ def test_the_migration_back_fills_summaries_from_rows_written_before_it(tmp_path
             assert stored == recompute_all(db.session.connection())
             assert stored == {(ctx, ana): ("m:m1:srup", {"m1": [2, 2, 2, 90.0]}),
                               (ctx, ben): ("c:c1 m:m1:s", {"m1": [1, 2, 0, None]})}
-    finally:
-        app.extensions["r2com"]["hotpath"].close()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        cleanup()
 
 
 def test_a_listed_person_without_a_name_shows_the_name_they_launched_with(world):
