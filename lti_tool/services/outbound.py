@@ -344,7 +344,9 @@ class GuardedSession(requests.Session):
         watch = _local.watch
         try:
             while True:
-                raw = response.raw.read(16384, decode_content=False)
+                # read1: what has arrived (at least a byte), so a body dripped a byte at a time still meets the
+                # deadline check below; read() would wait to fill the whole buffer, leaving only the watchdog.
+                raw = response.raw.read1(16384, decode_content=False)
                 if not raw:
                     break
                 data = decoder.decompress(raw, limits.max_bytes + 1 - total) if decoder else raw
